@@ -1,0 +1,69 @@
+// Where blocks go and come from.
+//
+// Modules ask for the narrowest capability they need: the importer only puts
+// (BlockSink), the exporter only gets (BlockSource). Implementations key
+// blocks by multihash, so a CIDv0 and a raw CIDv1 of the same bytes share
+// storage, and never store identity CIDs (their data is in the CID).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "base/bytes.h"
+#include "base/error.h"
+#include "multiformats/cid.h"
+
+namespace ipfskit {
+
+class BlockSink {
+ public:
+  virtual ~BlockSink() = default;
+  // Stores `data` under `cid`. The caller guarantees that `data` hashes to
+  // `cid` (importers compute the CID from the data). Thread safe.
+  virtual Status put(const Cid& cid, ByteView data) = 0;
+};
+
+class BlockSource {
+ public:
+  virtual ~BlockSource() = default;
+  // The block's bytes; NotFound when absent. Thread safe.
+  virtual Result<Bytes> get(const Cid& cid) = 0;
+  virtual Result<bool> has(const Cid& cid) = 0;
+};
+
+class BlockStore : public BlockSink, public BlockSource {
+ public:
+  virtual Status remove(const Cid& cid) = 0;
+};
+
+// Recomputes the hash of `data` and compares it with `cid`. Corruption when
+// they differ, Unsupported when we cannot compute the CID's hash function.
+Status verify_block(const Cid& cid, ByteView data);
+
+// Returns an identity CID's embedded bytes without touching `source`, and
+// otherwise the block from `source`.
+Result<Bytes> fetch_block(BlockSource& source, const Cid& cid);
+
+// Keeps blocks in memory. For tests and for `--only-hash`-style dry runs
+// that still need to read back what they wrote.
+class MemoryBlockStore : public BlockStore {
+ public:
+  Status put(const Cid& cid, ByteView data) override;
+  Result<Bytes> get(const Cid& cid) override;
+  Result<bool> has(const Cid& cid) override;
+  Status remove(const Cid& cid) override;
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Bytes> blocks_;  // key: multihash bytes
+};
+
+// Accepts and discards blocks (`add --only-hash`).
+class NullBlockSink : public BlockSink {
+ public:
+  Status put(const Cid&, ByteView) override { return {}; }
+};
+
+}  // namespace ipfskit

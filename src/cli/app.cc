@@ -1,0 +1,91 @@
+#include "cli/app.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace ipfskit::cli {
+
+std::string Context::repo_path() const {
+  if (!repo_flag.empty()) return repo_flag;
+  if (const char* env = std::getenv("IPFS_KIT_PATH"); env != nullptr && *env != '\0') return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : ".") + "/.ipfs-kit";
+}
+
+std::string Context::config_path() const {
+  if (!config_flag.empty()) return config_flag;
+  return repo_path() + "/config.json";
+}
+
+Result<const Config*> Context::config() {
+  if (!config_) config_ = TRY(Config::load_or_default(config_path()));
+  return &*config_;
+}
+
+Result<BlockStore*> Context::blocks() {
+  if (!blocks_) {
+    const std::string repo = repo_path();
+    if (::mkdir(repo.c_str(), 0700) != 0 && errno != EEXIST)
+      return tl::unexpected(errno_error("create repository " + repo));
+    blocks_ = TRY(FlatBlockStore::open(repo + "/blocks"));
+  }
+  return blocks_.get();
+}
+
+int run(int argc, char** argv) {
+  // A closed pipe (`ipfs-kit cat x | head`) must end the command quietly,
+  // through write errors, not kill it mid-write.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  Context ctx;
+  Action action;
+  CLI::App app{"ipfs-kit: IPFS infrastructure in one binary", "ipfs-kit"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", "ipfs-kit 0.1.0");
+  app.add_option("--repo", ctx.repo_flag, "repository directory (default $IPFS_KIT_PATH or ~/.ipfs-kit)");
+  app.add_option("--config", ctx.config_flag, "configuration file (default <repo>/config.json)");
+  app.add_flag("--json", ctx.json, "machine-readable JSON output");
+  std::string enc;
+  app.add_option("--enc", enc, "output encoding: text or json")->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--debug", ctx.debug, "verbose logging");
+  app.add_option("--workers", ctx.workers, "worker threads (default: one per CPU)")->check(CLI::Range(1, 1024));
+
+  register_add(app, ctx, action);
+  register_cid(app, ctx, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "Error: %s\n", e.what());
+    std::fprintf(stderr, "Run '%s --help' for usage.\n", argc > 0 ? argv[0] : "ipfs-kit");
+    return exit_status(Code::kInvalidArgument);
+  }
+  if (enc == "json") ctx.json = true;
+  if (!action) return exit_status(Code::kInternal);
+
+  Status st = action();
+  std::fflush(stdout);
+  if (!st) {
+    std::fprintf(stderr, "Error: %s\n", st.error().message().c_str());
+    return exit_status(st.error().code());
+  }
+  if (std::ferror(stdout)) {
+    std::fprintf(stderr, "Error: writing output: %s\n", std::strerror(errno));
+    return exit_status(Code::kIOError);
+  }
+  return 0;
+}
+
+}  // namespace ipfskit::cli

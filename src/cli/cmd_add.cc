@@ -1,0 +1,194 @@
+// ipfs-kit add: import files into UnixFS, with Kubo's flags and output.
+#include <unistd.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/app.h"
+#include "cli/output.h"
+#include "unixfs/importer.h"
+#include "unixfs/profile.h"
+
+namespace ipfskit::cli {
+
+namespace {
+
+struct AddFlags {
+  std::vector<std::string> paths;
+  bool recursive = false, quiet = false, quieter = false, silent = false, only_hash = false;
+  bool hidden = false, wrap = false, trickle = false, inline_cids = false, dereference_args = false;
+  bool progress = false, empty_dirs = true, upgrade_v0 = true;
+  int cid_version = -1;
+  bool raw_leaves = false;
+  uint64_t inline_limit = 32;
+  uint64_t max_file_links = 0;
+  std::string chunker, profile, hash, cid_base, stdin_name;
+  CLI::Option* raw_leaves_opt = nullptr;
+  CLI::Option* cid_version_opt = nullptr;
+  CLI::Option* progress_opt = nullptr;
+  CLI::Option* trickle_opt = nullptr;
+  CLI::Option* max_links_opt = nullptr;
+  CLI::Option* upgrade_opt = nullptr;
+};
+
+// Resolves profile, config and flags into import options, with Kubo's rules:
+// flags beat config, config beats the profile; a hash other than sha2-256
+// implies CIDv1; CIDv1 implies raw leaves unless they were set explicitly.
+Result<unixfs::ImportOptions> resolve_options(AddFlags& f, const Config& cfg, size_t workers) {
+  std::string profile_name = f.profile;
+  if (profile_name.empty()) profile_name = cfg.get("import.profile")->get<std::string>();
+  unixfs::Profile profile = TRY(unixfs::profile_by_name(profile_name));
+
+  unixfs::ImportOptions o;
+  o.dag = profile.dag;
+  o.workers = workers;
+  o.recursive = f.recursive;
+  o.hidden = f.hidden;
+  o.wrap = f.wrap;
+  o.empty_dirs = f.empty_dirs;
+  o.dereference_args = f.dereference_args;
+
+  auto conf = [&](const char* key) { return *cfg.get(key); };
+
+  // CID version: explicit (flag or config) or the profile's.
+  std::optional<int> version_explicit;
+  if (f.cid_version_opt->count() > 0) version_explicit = f.cid_version;
+  else if (!conf("import.cid_version").is_null()) version_explicit = conf("import.cid_version").get<int>();
+  if (version_explicit && *version_explicit != 0 && *version_explicit != 1)
+    return invalid_argument("unknown CID version: " + std::to_string(*version_explicit));
+  o.dag.cid_version = version_explicit ? static_cast<uint64_t>(*version_explicit) : profile.dag.cid_version;
+
+  // Hash function.
+  std::string hash = f.hash;
+  if (hash.empty() && !conf("import.hash").is_null()) hash = conf("import.hash").get<std::string>();
+  if (!hash.empty()) {
+    auto info = multihash::by_name(hash);
+    if (!info || !info->implemented || info->code == multihash::kIdentity)
+      return invalid_argument("unrecognized hash function: \"" + hash + "\"");
+    o.dag.hash = info->code;
+  }
+  if (o.dag.hash != multihash::kSha2_256) {
+    if (version_explicit && *version_explicit == 0) return invalid_argument("CIDv0 only supports sha2-256");
+    o.dag.cid_version = 1;
+  }
+
+  // Raw leaves.
+  std::optional<bool> raw;
+  if (f.raw_leaves_opt->count() > 0) raw = f.raw_leaves;
+  else if (!conf("import.raw_leaves").is_null()) raw = conf("import.raw_leaves").get<bool>();
+  else raw = profile.raw_leaves;
+  o.dag.raw_leaves = raw ? *raw : o.dag.cid_version > 0;
+
+  // Chunker.
+  std::string chunker = f.chunker;
+  if (chunker.empty() && !conf("import.chunker").is_null()) chunker = conf("import.chunker").get<std::string>();
+  o.chunker = TRY(unixfs::parse_chunker(chunker, profile.chunk_size));
+
+  // Layout and links.
+  bool trickle = f.trickle;
+  if (f.trickle_opt->count() == 0 && !conf("import.layout").is_null())
+    trickle = conf("import.layout").get<std::string>() == "trickle";
+  o.dag.layout = trickle ? unixfs::Layout::kTrickle : unixfs::Layout::kBalanced;
+  if (f.max_links_opt->count() > 0) o.dag.max_links = f.max_file_links;
+
+  o.dag.inline_cids = f.inline_cids;
+  o.dag.inline_limit = f.inline_limit;
+  TRY_STATUS(unixfs::validate(o.dag));
+  return o;
+}
+
+Status run_add(AddFlags& f, Context& ctx) {
+  const Config* cfg = TRY(ctx.config());
+  unixfs::ImportOptions opts = TRY(resolve_options(f, *cfg, ctx.workers));
+
+  std::optional<multibase::Base> base;
+  if (!f.cid_base.empty()) {
+    base = multibase::base_by_name(f.cid_base);
+    if (!base) return invalid_argument("unknown multibase \"" + f.cid_base + "\"");
+  }
+  auto format_cid = [&](const Cid& c) -> std::string {
+    if (!base) return c.to_string();
+    if (c.version() == 0 && (*base != multibase::Base::kBase58Btc) && f.upgrade_v0) return *c.to_v1().to_string(*base);
+    auto s = c.to_string(*base);
+    return s ? *s : c.to_string();
+  };
+
+  BlockSink* sink = nullptr;
+  NullBlockSink null_sink;
+  if (f.only_hash) {
+    sink = &null_sink;
+  } else {
+    sink = TRY(ctx.blocks());
+  }
+
+  const bool reading_stdin = f.paths.empty();
+  const bool show_progress = f.progress_opt->count() > 0
+                                 ? f.progress
+                                 : (!f.quiet && !f.quieter && !f.silent && !ctx.json && stderr_is_terminal());
+  std::unique_ptr<ProgressBar> bar;
+  if (show_progress)
+    bar = std::make_unique<ProgressBar>(reading_stdin ? 0 : unixfs::Importer::total_size(f.paths, opts));
+
+  std::string last_hash;
+  auto on_added = [&](const unixfs::AddedEntry& e) {
+    std::string hash = format_cid(e.cid);
+    last_hash = hash;
+    if (f.silent || f.quieter) return;
+    if (bar) bar->clear_line();
+    if (ctx.json) {
+      nlohmann::json j = {{"Name", e.name}, {"Hash", hash}, {"Size", std::to_string(e.size)}};
+      std::printf("%s\n", j.dump().c_str());
+    } else if (f.quiet) {
+      std::printf("%s\n", hash.c_str());
+    } else {
+      std::printf("added %s %s\n", hash.c_str(), escape_nonprint(e.name).c_str());
+    }
+    std::fflush(stdout);
+  };
+  unixfs::ProgressFn progress;
+  if (bar) progress = [&](uint64_t n) { bar->add(n); };
+
+  unixfs::Importer importer(opts, sink, on_added, progress);
+  Result<unixfs::NodeRef> root = reading_stdin ? [&] {
+    FdReader in(STDIN_FILENO, "standard input");
+    return importer.add_stream(in, f.stdin_name);
+  }()
+                                               : importer.add_paths(f.paths);
+  if (bar) bar->finish();
+  if (!root) return tl::unexpected(root.error());
+  if (f.quieter && !f.silent) std::printf("%s\n", last_hash.c_str());
+  return {};
+}
+
+}  // namespace
+
+void register_add(CLI::App& app, Context& ctx, Action& action) {
+  auto f = std::make_shared<AddFlags>();
+  CLI::App* cmd = app.add_subcommand("add", "Add files or directories to the repository (like `ipfs add`)");
+  cmd->add_option("paths", f->paths, "files or directories to add; standard input when none");
+  cmd->add_flag("-r,--recursive", f->recursive, "add directories recursively");
+  cmd->add_flag("-q,--quiet", f->quiet, "print only the CIDs");
+  cmd->add_flag("-Q,--quieter", f->quieter, "print only the final root CID");
+  cmd->add_flag("--silent", f->silent, "print nothing");
+  cmd->add_flag("-n,--only-hash", f->only_hash, "compute CIDs without storing anything");
+  f->cid_version_opt = cmd->add_option("--cid-version", f->cid_version, "CID version (0 or 1)");
+  f->raw_leaves_opt = cmd->add_flag("--raw-leaves", f->raw_leaves, "use raw blocks for leaves (--raw-leaves=false to disable)");
+  cmd->add_option("-s,--chunker", f->chunker, "size-N, rabin[-min-avg-max] or buzhash");
+  f->trickle_opt = cmd->add_flag("-t,--trickle", f->trickle, "use the trickle DAG layout");
+  cmd->add_flag("--inline", f->inline_cids, "inline small blocks into identity CIDs");
+  cmd->add_option("--inline-limit", f->inline_limit, "largest block to inline (at most 128)");
+  cmd->add_flag("-w,--wrap-with-directory", f->wrap, "wrap the inputs in a directory");
+  cmd->add_flag("-H,--hidden", f->hidden, "include files whose names start with a dot");
+  cmd->add_option("--profile", f->profile, "IPIP-499 profile: unixfs-v0-2015 (default) or unixfs-v1-2025");
+  f->progress_opt = cmd->add_flag("-p,--progress", f->progress, "show a progress bar");
+  cmd->add_option("--hash", f->hash, "hash function (default sha2-256)");
+  f->max_links_opt = cmd->add_option("--max-file-links", f->max_file_links, "children per file node");
+  cmd->add_option("--cid-base", f->cid_base, "multibase for printed CIDs (CIDv0 is shown as CIDv1)");
+  f->upgrade_opt = cmd->add_flag("--upgrade-cidv0-in-output", f->upgrade_v0, "show CIDv0 as CIDv1 with --cid-base");
+  cmd->add_flag("--empty-dirs", f->empty_dirs, "keep empty directories (--empty-dirs=false to skip)");
+  cmd->add_flag("--dereference-args", f->dereference_args, "follow symlinks named on the command line");
+  cmd->add_option("--stdin-name", f->stdin_name, "name for content read from standard input");
+  cmd->callback([f, &ctx, &action] { action = [f, &ctx] { return run_add(*f, ctx); }; });
+}
+
+}  // namespace ipfskit::cli

@@ -1,0 +1,202 @@
+// ipfs-kit cid format|base32|bases|codecs|hashes: Kubo's `ipfs cid` commands.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/app.h"
+#include "multiformats/cid.h"
+#include "multiformats/multicodec.h"
+
+namespace ipfskit::cli {
+
+namespace {
+
+// go-cidutil's Format: %s %S %b %B %v %V %c %C %h %H %L %m %M %d %D %P %%.
+Result<std::string> format_cid(std::string_view fmt, multibase::Base base, const Cid& c) {
+  std::string out;
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    if (fmt[i] != '%') {
+      out += fmt[i];
+      continue;
+    }
+    if (++i >= fmt.size()) return invalid_argument("premature end of format string");
+    const Multihash& mh = c.multihash();
+    switch (fmt[i]) {
+      case '%': out += '%'; break;
+      case 'b': out += multibase::base_name(base); break;
+      case 'B': out += static_cast<char>(base); break;
+      case 'v': out += "cidv" + std::to_string(c.version()); break;
+      case 'V': out += std::to_string(c.version()); break;
+      case 'c': out += multicodec::codec_name(c.codec()); break;
+      case 'C': out += std::to_string(c.codec()); break;
+      case 'h': out += multihash::name_of(mh.code()); break;
+      case 'H': out += std::to_string(mh.code()); break;
+      case 'L': out += std::to_string(mh.digest().size()); break;
+      case 'm': out += multibase::encode(base, mh.bytes()); break;
+      case 'M': out += multibase::encode_raw(base, mh.bytes()); break;
+      case 'd': out += multibase::encode(base, mh.digest()); break;
+      case 'D': out += multibase::encode_raw(base, mh.digest()); break;
+      case 's': out += TRY(c.to_string(base)); break;
+      case 'S': out += multibase::encode_raw(base, c.bytes()); break;
+      case 'P':
+        out += "cidv" + std::to_string(c.version()) + "-" + multicodec::codec_name(c.codec()) + "-" +
+               multihash::name_of(mh.code()) + "-" + std::to_string(mh.digest().size());
+        break;
+      default:
+        return invalid_argument(std::string("unrecognized specifier in format string: %") + fmt[i]);
+    }
+  }
+  return out;
+}
+
+struct FormatFlags {
+  std::vector<std::string> cids;
+  std::string fmt = "%s", version, codec, base;
+};
+
+// Reads CIDs from the arguments, or one per line from standard input.
+std::vector<std::string> inputs(const std::vector<std::string>& args) {
+  if (!args.empty()) return args;
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    size_t start = line.find_first_not_of(" \t");
+    if (start != std::string::npos) out.push_back(line.substr(start));
+  }
+  return out;
+}
+
+Status run_format(const FormatFlags& f, bool force_base32) {
+  if (f.fmt.find('%') == std::string::npos) return invalid_argument("invalid format string: \"" + f.fmt + "\"");
+  std::optional<uint64_t> codec;
+  if (!f.codec.empty()) {
+    codec = multicodec::codec_by_name(f.codec);
+    if (!codec) return invalid_argument("unknown multicodec \"" + f.codec + "\"");
+  }
+  std::optional<multibase::Base> base;
+  if (force_base32) base = multibase::Base::kBase32;
+  if (!f.base.empty()) {
+    base = multibase::base_by_name(f.base);
+    if (!base) return invalid_argument("unknown multibase \"" + f.base + "\"");
+  }
+  int to_version = -1;
+  if (f.version == "0") {
+    if (codec && *codec != multicodec::kDagPb)
+      return invalid_argument("cannot convert to CIDv0 with any codec other than dag-pb");
+    if (base && *base != multibase::Base::kBase58Btc)
+      return invalid_argument("cannot convert to CIDv0 with any multibase other than the implicit base58btc");
+    to_version = 0;
+  } else if (f.version == "1" || (f.version.empty() && base)) {
+    to_version = 1;
+  } else if (!f.version.empty()) {
+    return invalid_argument("invalid cid version: \"" + f.version + "\"");
+  }
+
+  size_t failures = 0;
+  for (const std::string& text : inputs(f.cids)) {
+    auto parsed = Cid::parse(text);
+    auto formatted = [&]() -> Result<std::string> {
+      Cid c = TRY(std::move(parsed));
+      if (codec && *codec != c.codec()) c = Cid::v1(*codec, c.multihash());
+      if (to_version == 0) c = TRY(c.to_v0());
+      if (to_version == 1) c = c.to_v1();
+      multibase::Base b;
+      if (base) b = *base;
+      else if (c.version() == 0) b = multibase::Base::kBase58Btc;
+      else b = multibase::base_by_prefix(text[0]).value_or(multibase::Base::kBase32);
+      return format_cid(f.fmt, b, c);
+    }();
+    if (formatted) {
+      std::printf("%s\n", formatted->c_str());
+    } else {
+      std::fprintf(stderr, "%s: %s\n", text.c_str(), formatted.error().message().c_str());
+      ++failures;
+    }
+  }
+  if (failures > 0) return invalid_argument(std::to_string(failures) + " CID(s) could not be formatted");
+  return {};
+}
+
+}  // namespace
+
+void register_cid(CLI::App& app, Context& ctx, Action& action) {
+  CLI::App* cid = app.add_subcommand("cid", "Convert and discover properties of CIDs");
+  cid->require_subcommand(1);
+
+  auto ff = std::make_shared<FormatFlags>();
+  CLI::App* fmt = cid->add_subcommand("format", "Format and convert CIDs (printf-style, as `ipfs cid format`)");
+  fmt->add_option("cids", ff->cids, "CIDs to format; read from standard input when none");
+  fmt->add_option("-f", ff->fmt, "format string (%s %S %b %B %v %V %c %C %h %H %L %m %M %d %D %P)");
+  fmt->add_option("-v", ff->version, "CID version to convert to");
+  fmt->add_option("--mc", ff->codec, "multicodec to convert to");
+  fmt->add_option("-b", ff->base, "multibase to display the CID in");
+  fmt->callback([ff, &action] { action = [ff] { return run_format(*ff, false); }; });
+
+  auto bf = std::make_shared<FormatFlags>();
+  CLI::App* b32 = cid->add_subcommand("base32", "Convert CIDs to base32 CIDv1");
+  b32->add_option("cids", bf->cids, "CIDs to convert; read from standard input when none");
+  b32->callback([bf, &action] { action = [bf] { return run_format(*bf, true); }; });
+
+  auto prefix = std::make_shared<bool>(false);
+  auto numeric = std::make_shared<bool>(false);
+  CLI::App* bases = cid->add_subcommand("bases", "List available multibase encodings");
+  bases->add_flag("--prefix", *prefix, "also show the one-character prefix");
+  bases->add_flag("--numeric", *numeric, "also show the numeric code");
+  bases->callback([prefix, numeric, &ctx, &action] {
+    action = [prefix, numeric, &ctx]() -> Status {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& b : multibase::all_bases()) {
+        const int code = static_cast<unsigned char>(static_cast<char>(b.base));
+        if (ctx.json) {
+          list.push_back({{"Code", code}, {"Name", b.name}});
+        } else if (*prefix && *numeric) {
+          std::printf("%c %7d  %s\n", static_cast<char>(b.base), code, std::string(b.name).c_str());
+        } else if (*prefix) {
+          std::printf("%c  %s\n", static_cast<char>(b.base), std::string(b.name).c_str());
+        } else if (*numeric) {
+          std::printf("%7d  %s\n", code, std::string(b.name).c_str());
+        } else {
+          std::printf("%s\n", std::string(b.name).c_str());
+        }
+      }
+      if (ctx.json) std::printf("%s\n", list.dump().c_str());
+      return {};
+    };
+  });
+
+  auto codecs_numeric = std::make_shared<bool>(false);
+  CLI::App* codecs = cid->add_subcommand("codecs", "List available CID multicodecs");
+  codecs->add_flag("-n,--numeric", *codecs_numeric, "also show the numeric code");
+  codecs->callback([codecs_numeric, &ctx, &action] {
+    action = [codecs_numeric, &ctx]() -> Status {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& c : multicodec::ipld_codecs()) {
+        if (ctx.json) list.push_back({{"Code", c.code}, {"Name", c.name}});
+        else if (*codecs_numeric) std::printf("%5llu  %s\n", static_cast<unsigned long long>(c.code), std::string(c.name).c_str());
+        else std::printf("%s\n", std::string(c.name).c_str());
+      }
+      if (ctx.json) std::printf("%s\n", list.dump().c_str());
+      return {};
+    };
+  });
+
+  auto hashes_numeric = std::make_shared<bool>(false);
+  CLI::App* hashes = cid->add_subcommand("hashes", "List available multihashes");
+  hashes->add_flag("-n,--numeric", *hashes_numeric, "also show the numeric code");
+  hashes->callback([hashes_numeric, &ctx, &action] {
+    action = [hashes_numeric, &ctx]() -> Status {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& h : multihash::all_hashes()) {
+        if (!h.allowed) continue;
+        if (ctx.json) list.push_back({{"Code", h.code}, {"Name", h.name}});
+        else if (*hashes_numeric) std::printf("%5llu  %s\n", static_cast<unsigned long long>(h.code), std::string(h.name).c_str());
+        else std::printf("%s\n", std::string(h.name).c_str());
+      }
+      if (ctx.json) std::printf("%s\n", list.dump().c_str());
+      return {};
+    };
+  });
+}
+
+}  // namespace ipfskit::cli

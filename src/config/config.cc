@@ -1,0 +1,248 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include "base/io.h"
+#include "multiformats/multihash.h"
+#include "unixfs/chunker.h"
+
+namespace ipfskit {
+
+using nlohmann::json;
+
+namespace {
+
+using Validator = std::function<std::string(json&)>;
+
+Validator boolean() {
+  return [](json& j) { return j.is_boolean() ? "" : "expected true or false"; };
+}
+
+Validator integer(int64_t min, int64_t max) {
+  return [min, max](json& j) -> std::string {
+    if (!j.is_number_integer()) return "expected an integer";
+    int64_t v = j.get<int64_t>();
+    if (v < min || v > max) return "expected an integer between " + std::to_string(min) + " and " + std::to_string(max);
+    return "";
+  };
+}
+
+Validator one_of(std::vector<std::string> options, bool upper = false, bool nullable = false) {
+  return [options, upper, nullable](json& j) -> std::string {
+    if (nullable && j.is_null()) return "";
+    if (!j.is_string()) return "expected a string";
+    std::string s = j.get<std::string>();
+    if (upper) std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+    if (std::find(options.begin(), options.end(), s) == options.end()) {
+      std::string list;
+      for (const auto& o : options) list += (list.empty() ? "" : ", ") + o;
+      return "expected one of: " + list;
+    }
+    j = s;
+    return "";
+  };
+}
+
+// "host:port" or "[v6addr]:port".
+Validator address() {
+  return [](json& j) -> std::string {
+    if (!j.is_string()) return "expected \"host:port\"";
+    std::string s = j.get<std::string>();
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos || colon == 0) return "expected \"host:port\"";
+    std::string host = s.substr(0, colon), port = s.substr(colon + 1);
+    if (host.front() == '[' && host.back() != ']') return "malformed IPv6 address";
+    int p = 0;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (ec != std::errc() || ptr != port.data() + port.size() || p < 0 || p > 65535)
+      return "port must be a number between 0 and 65535";
+    for (char c : host)
+      if (std::isspace(static_cast<unsigned char>(c))) return "host contains whitespace";
+    return "";
+  };
+}
+
+Validator nullable_string() {
+  return [](json& j) -> std::string { return j.is_null() || j.is_string() ? "" : "expected a string or null"; };
+}
+
+Validator nullable_bool() {
+  return [](json& j) -> std::string { return j.is_null() || j.is_boolean() ? "" : "expected true, false or null"; };
+}
+
+Validator chunker() {
+  return [](json& j) -> std::string {
+    if (j.is_null()) return "";
+    if (!j.is_string()) return "expected a chunker spec such as \"size-262144\"";
+    auto spec = unixfs::parse_chunker(j.get<std::string>(), 262144);
+    return spec ? "" : spec.error().message();
+  };
+}
+
+Validator hash_function() {
+  return [](json& j) -> std::string {
+    if (j.is_null()) return "";
+    if (!j.is_string()) return "expected a hash function name";
+    auto h = multihash::by_name(j.get<std::string>());
+    if (!h || !h->implemented || h->code == multihash::kIdentity) return "unsupported hash function";
+    return "";
+  };
+}
+
+Validator cid_version() {
+  return [](json& j) -> std::string {
+    if (j.is_null()) return "";
+    if (!j.is_number_integer() || (j.get<int64_t>() != 0 && j.get<int64_t>() != 1)) return "expected 0, 1 or null";
+    return "";
+  };
+}
+
+std::vector<ConfigKey> build_schema() {
+  std::vector<ConfigKey> s = {
+      {"daemon.pid_file", "daemon.pid", "pid file, relative to the repository unless absolute", nullable_string(), true},
+      {"daemon.log_level", "INFO", "DEBUG, INFO, WARNING, ERROR or CRITICAL",
+       one_of({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}, /*upper=*/true), false},
+      {"daemon.health_check_interval", 30, "seconds between backend health checks", integer(1, 86400), false},
+      {"daemon.replication_check_interval", 300, "seconds between replication checks", integer(1, 604800), false},
+      {"daemon.log_rotation_interval", 3600, "seconds between log rotations", integer(60, 604800), false},
+      {"daemon.api_address", "127.0.0.1:8887", "management API listener", address(), true},
+      {"daemon.rpc_address", "127.0.0.1:5001", "Kubo RPC listener", address(), true},
+      {"daemon.gateway_address", "127.0.0.1:8080", "HTTP gateway listener", address(), true},
+      {"daemon.api_token", nullptr, "bearer token required by the API and RPC when set", nullable_string(), false},
+  };
+  struct SeedBackend {
+    const char* name;
+    bool enabled;
+  };
+  for (SeedBackend b : {SeedBackend{"ipfs", true}, SeedBackend{"ipfs_cluster", true}, SeedBackend{"lotus", false},
+                        SeedBackend{"lassie", true}, SeedBackend{"storacha", false}}) {
+    s.push_back({std::string("backends.") + b.name + ".enabled", b.enabled, "whether the backend is used", boolean(), false});
+    s.push_back({std::string("backends.") + b.name + ".auto_start", b.enabled, "start it with the daemon", boolean(), false});
+  }
+  std::vector<ConfigKey> rest = {
+      {"replication.enabled", true, "keep pins replicated across backends", boolean(), false},
+      {"replication.auto_replication", true, "repair replicas automatically", boolean(), false},
+      {"replication.min_replicas", 2, "fewest verified copies of each pin", integer(1, 100), false},
+      {"replication.max_replicas", 5, "most copies of each pin", integer(1, 100), false},
+      {"replication.check_interval", 300, "seconds between replication passes", integer(1, 604800), false},
+      {"monitoring.health_checks", true, "run backend health checks", boolean(), false},
+      {"monitoring.metrics_collection", true, "collect metrics", boolean(), false},
+      {"monitoring.log_aggregation", true, "collect backend logs", boolean(), false},
+      {"monitoring.performance_monitoring", true, "record latencies", boolean(), false},
+      {"import.profile", "unixfs-v0-2015", "IPIP-499 profile: unixfs-v0-2015 or unixfs-v1-2025",
+       one_of({"unixfs-v0-2015", "unixfs-v1-2025", "legacy-cid-v0"}), false},
+      {"import.cid_version", nullptr, "CID version for adds (null: from the profile)", cid_version(), false},
+      {"import.raw_leaves", nullptr, "raw leaves for adds (null: from the profile)", nullable_bool(), false},
+      {"import.chunker", nullptr, "chunker for adds (null: from the profile)", chunker(), false},
+      {"import.hash", nullptr, "hash function for adds (null: sha2-256)", hash_function(), false},
+      {"import.layout", nullptr, "balanced or trickle (null: balanced)",
+       one_of({"balanced", "trickle"}, false, /*nullable=*/true), false},
+  };
+  s.insert(s.end(), rest.begin(), rest.end());
+  return s;
+}
+
+json::json_pointer pointer_of(std::string_view dotted) {
+  std::string p;
+  size_t start = 0;
+  while (start <= dotted.size()) {
+    size_t dot = dotted.find('.', start);
+    if (dot == std::string_view::npos) dot = dotted.size();
+    p += "/";
+    p += dotted.substr(start, dot - start);
+    start = dot + 1;
+  }
+  return json::json_pointer(p);
+}
+
+// Collects the dotted paths of every leaf in `j`.
+void leaves(const json& j, const std::string& prefix, std::vector<std::string>& out) {
+  if (j.is_object() && !j.empty()) {
+    for (auto it = j.begin(); it != j.end(); ++it) leaves(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+  } else {
+    out.push_back(prefix);
+  }
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& config_schema() {
+  static const std::vector<ConfigKey> schema = build_schema();
+  return schema;
+}
+
+const ConfigKey* find_config_key(std::string_view path) {
+  for (const auto& k : config_schema())
+    if (k.path == path) return &k;
+  return nullptr;
+}
+
+Config Config::defaults() {
+  Config c;
+  c.doc_ = json::object();
+  for (const auto& k : config_schema()) c.doc_[pointer_of(k.path)] = k.default_value;
+  return c;
+}
+
+Result<Config> Config::load(const std::string& path) {
+  Bytes raw = TRY(read_file(path));
+  json file = json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
+  if (file.is_discarded()) return invalid_argument("config " + path + " is not valid JSON");
+  if (!file.is_object()) return invalid_argument("config " + path + " must be a JSON object");
+  Config c = defaults();
+  std::vector<std::string> keys;
+  leaves(file, "", keys);
+  for (const std::string& k : keys) {
+    if (k.empty()) continue;  // an empty file object
+    const ConfigKey* def = find_config_key(k);
+    if (def == nullptr) return invalid_argument("config " + path + ": unknown key \"" + k + "\"");
+    json v = file[pointer_of(k)];
+    std::string err = def->validate(v);
+    if (!err.empty()) return invalid_argument("config " + path + ": " + k + ": " + err);
+    c.doc_[pointer_of(k)] = v;
+  }
+  return c;
+}
+
+Result<Config> Config::load_or_default(const std::string& path) {
+  auto c = load(path);
+  if (!c && c.error().code() == Code::kNotFound) return defaults();
+  return c;
+}
+
+Status Config::save(const std::string& path) const {
+  std::string text = doc_.dump(2) + "\n";
+  return write_file_atomic(path, as_bytes(text));
+}
+
+Result<json> Config::get(std::string_view path) const {
+  if (path.empty()) return doc_;
+  auto ptr = pointer_of(path);
+  if (!doc_.contains(ptr)) return not_found("unknown config key \"" + std::string(path) + "\"");
+  return doc_[ptr];
+}
+
+Status Config::set_json(std::string_view path, json value) {
+  const ConfigKey* def = find_config_key(path);
+  if (def == nullptr) return invalid_argument("unknown config key \"" + std::string(path) + "\"");
+  std::string err = def->validate(value);
+  if (!err.empty()) return invalid_argument(std::string(path) + ": " + err);
+  json updated = doc_;
+  updated[pointer_of(path)] = value;
+  if (updated["replication"]["min_replicas"].get<int64_t>() > updated["replication"]["max_replicas"].get<int64_t>())
+    return invalid_argument("replication.min_replicas may not exceed replication.max_replicas");
+  doc_ = std::move(updated);
+  return {};
+}
+
+Status Config::set(std::string_view path, std::string_view text) {
+  const ConfigKey* def = find_config_key(path);
+  if (def == nullptr) return invalid_argument("unknown config key \"" + std::string(path) + "\"");
+  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) value = std::string(text);  // a bare word for a string key
+  return set_json(path, std::move(value));
+}
+
+}  // namespace ipfskit

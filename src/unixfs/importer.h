@@ -1,0 +1,69 @@
+// Imports files, directories and symlinks from the local file system into
+// UnixFS, with `ipfs add`'s options and output.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/io.h"
+#include "blockstore/blockstore.h"
+#include "unixfs/chunker.h"
+#include "unixfs/dag.h"
+#include "unixfs/file_builder.h"
+
+namespace ipfskit::unixfs {
+
+struct ImportOptions {
+  DagOptions dag;
+  ChunkSpec chunker;
+  bool recursive = false;        // -r: directories allowed
+  bool hidden = false;           // -H: include names starting with '.'
+  bool wrap = false;             // -w: wrap everything in one directory
+  bool empty_dirs = true;        // keep empty directories below the top level
+  bool dereference_args = false; // follow symlinks given on the command line
+  size_t workers = 0;            // hashing threads; 0 = one per CPU
+};
+
+// One line of `ipfs add` output: an imported file or directory.
+struct AddedEntry {
+  std::string name;  // path relative to what was given ("dir/sub/file"); "" for the -w wrapper
+  Cid cid;
+  uint64_t size = 0;  // cumulative DAG size (Tsize)
+};
+
+using AddedFn = std::function<void(const AddedEntry&)>;
+
+class Importer {
+ public:
+  // `sink` may be null (--only-hash). `on_added` receives entries in Kubo's
+  // order: files as they finish, then directories depth first, children
+  // before parents, names sorted. `progress` receives bytes read.
+  Importer(ImportOptions options, BlockSink* sink, AddedFn on_added, ProgressFn progress = nullptr);
+  ~Importer();
+
+  // Adds each path as `ipfs add` does and returns the last root (the wrapper with -w).
+  Result<NodeRef> add_paths(const std::vector<std::string>& paths);
+
+  // Adds one stream as a file. Its output name is `name`, or its CID when empty.
+  Result<NodeRef> add_stream(ByteReader& input, const std::string& name);
+
+  // Total bytes of regular files under `paths`, as the import would read them
+  // (for a progress bar). Errors are left for the import itself to report.
+  static uint64_t total_size(const std::vector<std::string>& paths, const ImportOptions& options);
+
+ private:
+  Result<NodeRef> add_file(const std::string& path);
+  Result<NodeRef> add_tree(const std::string& fs_path, const std::string& out_name, std::vector<AddedEntry>& dirs);
+
+  ImportOptions o_;
+  BlockSink* sink_;
+  AddedFn on_added_;
+  ProgressFn progress_;
+  CidBuilder cids_;
+  std::unique_ptr<ImportContext> ctx_;
+};
+
+}  // namespace ipfskit::unixfs
