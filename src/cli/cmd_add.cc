@@ -63,7 +63,7 @@ Result<unixfs::ImportOptions> resolve_options(AddFlags& f, const Config& cfg, si
   if (hash.empty() && !conf("import.hash").is_null()) hash = conf("import.hash").get<std::string>();
   if (!hash.empty()) {
     auto info = multihash::by_name(hash);
-    if (!info || !info->implemented || info->code == multihash::kIdentity)
+    if (!info || !info->implemented)
       return invalid_argument("unrecognized hash function: \"" + hash + "\"");
     o.dag.hash = info->code;
   }

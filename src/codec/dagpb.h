@@ -42,7 +42,9 @@ Bytes encode(const Node& node);
 // Serialized size of one link entry inside a PBNode, including its field tag.
 size_t encoded_link_size(const Link& link);
 
-// Parses and validates a dag-pb block.
+// Parses and validates a dag-pb block. The node's views point into `block`,
+// so decoding a temporary is refused at compile time.
 Result<Node> decode(ByteView block);
+Result<Node> decode(Bytes&& block) = delete;
 
 }  // namespace ipfskit::dagpb

@@ -54,7 +54,9 @@ struct Data {
 };
 
 Bytes encode(const Data& d);
+// The result's views point into `bytes`; decoding a temporary is refused.
 Result<Data> decode(ByteView bytes);
+Result<Data> decode(Bytes&& bytes) = delete;
 
 const char* type_name(DataType t);
 

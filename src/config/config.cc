@@ -86,7 +86,7 @@ Validator hash_function() {
     if (j.is_null()) return "";
     if (!j.is_string()) return "expected a hash function name";
     auto h = multihash::by_name(j.get<std::string>());
-    if (!h || !h->implemented || h->code == multihash::kIdentity) return "unsupported hash function";
+    if (!h || !h->implemented) return "unsupported hash function";
     return "";
   };
 }

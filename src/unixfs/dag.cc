@@ -9,6 +9,9 @@ Result<Cid> CidBuilder::make(uint64_t codec, std::initializer_list<ByteView> pie
     Multihash mh = TRY(Multihash::compute(multihash::kIdentity, pieces));
     return Cid::v1(codec, std::move(mh));
   }
+  if (o_.hash == multihash::kIdentity && size > multihash::kMaxIdentityDigest)
+    return invalid_argument("digest too large: identity digest got " + std::to_string(size) + " bytes, maximum " +
+                            std::to_string(multihash::kMaxIdentityDigest));
   Multihash mh = TRY(Multihash::compute(o_.hash, pieces));
   if (o_.cid_version == 0 && codec == multicodec::kDagPb) return Cid::v0(std::move(mh));
   return Cid::v1(codec, std::move(mh));
@@ -19,7 +22,6 @@ Status validate(const DagOptions& o) {
   auto info = multihash::info(o.hash);
   if (!info || !info->implemented)
     return unsupported("unsupported hash function " + multihash::name_of(o.hash));
-  if (o.hash == multihash::kIdentity) return invalid_argument("identity is not a hash function for blocks");
   if (o.cid_version == 0 && o.hash != multihash::kSha2_256)
     return invalid_argument("CIDv0 only supports sha2-256");
   if (o.inline_cids && o.inline_limit > multihash::kMaxIdentityDigest)
