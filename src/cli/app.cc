@@ -68,8 +68,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "Error: %s\n", e.what());
-    std::fprintf(stderr, "Run '%s --help' for usage.\n", argc > 0 ? argv[0] : "ipfs-kit");
+    std::fprintf(stderr, "Error: %s (see 'ipfs-kit --help')\n", e.what());
     return exit_status(Code::kInvalidArgument);
   }
   if (enc == "json") ctx.json = true;

@@ -127,7 +127,7 @@ Status run_add(AddFlags& f, Context& ctx) {
                                  : (!f.quiet && !f.quieter && !f.silent && !ctx.json && stderr_is_terminal());
   std::unique_ptr<ProgressBar> bar;
   if (show_progress)
-    bar = std::make_unique<ProgressBar>(reading_stdin ? 0 : unixfs::Importer::total_size(f.paths, opts));
+    bar = std::make_unique<ProgressBar>(reading_stdin ? 0 : unixfs::Importer::scan(f.paths, opts).value_or(0));
 
   std::string last_hash;
   auto on_added = [&](const unixfs::AddedEntry& e) {

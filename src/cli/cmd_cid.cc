@@ -93,7 +93,9 @@ Status run_format(const FormatFlags& f, bool force_base32) {
     return invalid_argument("invalid cid version: \"" + f.version + "\"");
   }
 
-  size_t failures = 0;
+  // Each bad CID is reported on its own line; the last one becomes the
+  // command's error (so one bad CID gives exactly one line).
+  std::optional<Error> last_error;
   for (const std::string& text : inputs(f.cids)) {
     auto parsed = Cid::parse(text);
     auto formatted = [&]() -> Result<std::string> {
@@ -109,12 +111,12 @@ Status run_format(const FormatFlags& f, bool force_base32) {
     }();
     if (formatted) {
       std::printf("%s\n", formatted->c_str());
-    } else {
-      std::fprintf(stderr, "%s: %s\n", text.c_str(), formatted.error().message().c_str());
-      ++failures;
+      continue;
     }
+    if (last_error) std::fprintf(stderr, "Error: %s\n", last_error->message().c_str());
+    last_error = formatted.error().wrap(text);
   }
-  if (failures > 0) return invalid_argument(std::to_string(failures) + " CID(s) could not be formatted");
+  if (last_error) return tl::unexpected(*last_error);
   return {};
 }
 

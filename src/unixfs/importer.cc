@@ -128,6 +128,7 @@ Result<NodeRef> Importer::add_tree(const std::string& fs_path, const std::string
 Result<NodeRef> Importer::add_paths(const std::vector<std::string>& paths) {
   TRY_STATUS(validate(o_.dag));
   if (paths.empty()) return invalid_argument("expected a file argument");
+  TRY(scan(paths, o_));
 
   // Resolve each argument first so that bad arguments fail before any work.
   struct Arg {
@@ -203,20 +204,24 @@ Result<NodeRef> Importer::add_stream(ByteReader& input, const std::string& name)
   return node;
 }
 
-uint64_t Importer::total_size(const std::vector<std::string>& paths, const ImportOptions& options) {
+Result<uint64_t> Importer::scan(const std::vector<std::string>& paths, const ImportOptions& options) {
   uint64_t total = 0;
-  std::vector<std::string> stack(paths.rbegin(), paths.rend());
+  std::vector<std::pair<std::string, bool>> stack;  // path, is a command-line argument
+  for (auto it = paths.rbegin(); it != paths.rend(); ++it) stack.emplace_back(*it, true);
   while (!stack.empty()) {
-    std::string p = stack.back();
+    auto [p, top] = stack.back();
     stack.pop_back();
     struct stat st;
-    if (::lstat(p.c_str(), &st) != 0) continue;
+    int rc = top && options.dereference_args ? ::stat(p.c_str(), &st) : ::lstat(p.c_str(), &st);
+    if (rc != 0) return tl::unexpected(errno_error(p));
     if (S_ISREG(st.st_mode)) {
       total += static_cast<uint64_t>(st.st_size);
-    } else if (S_ISDIR(st.st_mode) && options.recursive) {
-      auto names = list_dir(p, options.hidden);
-      if (names)
-        for (const auto& n : *names) stack.push_back(join(p, n));
+    } else if (S_ISDIR(st.st_mode)) {
+      if (!options.recursive) return invalid_argument(p + " is a directory, use the '-r' flag to specify directories");
+      std::vector<std::string> names = TRY(list_dir(p, options.hidden));
+      for (auto n = names.rbegin(); n != names.rend(); ++n) stack.emplace_back(join(p, *n), false);
+    } else if (!S_ISLNK(st.st_mode)) {
+      return invalid_argument("unrecognized file type for " + p + ": " + mode_name(st.st_mode));
     }
   }
   return total;

@@ -50,9 +50,11 @@ class Importer {
   // Adds one stream as a file. Its output name is `name`, or its CID when empty.
   Result<NodeRef> add_stream(ByteReader& input, const std::string& name);
 
-  // Total bytes of regular files under `paths`, as the import would read them
-  // (for a progress bar). Errors are left for the import itself to report.
-  static uint64_t total_size(const std::vector<std::string>& paths, const ImportOptions& options);
+  // Walks `paths` as the import will, without reading file contents: fails on
+  // what the import would refuse (a special file, an unreadable directory)
+  // before anything is stored or printed, and returns the bytes to read (for
+  // a progress bar). add_paths() runs it first.
+  static Result<uint64_t> scan(const std::vector<std::string>& paths, const ImportOptions& options);
 
  private:
   Result<NodeRef> add_file(const std::string& path);

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Bad input on the command line: every case must fail with exactly one line on
+# stderr starting with "Error:", a non-zero exit status that is not a signal,
+# and nothing on stdout.
+# Usage: bad_input.sh IPFS_KIT
+. "$(dirname "$0")/lib.sh"
+K=$(realpath "$1")
+new_tmp
+cd "$TMP"
+
+# expect_error NAME [stdin-file] -- ARGS...
+expect_error() {
+  local name=$1
+  shift
+  local input=/dev/null
+  if [ "$1" != "--" ]; then input=$1; shift; fi
+  shift  # --
+  "$K" "$@" < "$input" > out.txt 2> err.txt
+  local rc=$?
+  if [ $rc -eq 0 ]; then fail "$name: exit status 0"; return; fi
+  if [ $rc -ge 128 ]; then fail "$name: killed by a signal (status $rc)"; return; fi
+  if [ -s out.txt ]; then fail "$name: wrote to stdout: $(head -c 200 out.txt)"; return; fi
+  local lines
+  lines=$(wc -l < err.txt)
+  if [ "$lines" -ne 1 ]; then fail "$name: $lines lines on stderr: $(cat err.txt)"; return; fi
+  if ! grep -q '^Error: ' err.txt; then fail "$name: stderr does not start with 'Error: ': $(cat err.txt)"; return; fi
+  pass
+}
+
+echo hello > file.txt
+mkdir -p dir/sub other
+echo a > dir/a.txt
+echo b > other/file.txt
+mkfifo dir/sub/pipe
+head -c 1000 /dev/zero > big.bin
+
+expect_error missing-file -- add does-not-exist.txt
+expect_error dir-without-r -- add dir
+expect_error fifo-in-tree -- add -r dir
+expect_error same-name-different-files -- add file.txt other/file.txt
+expect_error cid-version-9 -- add --cid-version=9 file.txt
+expect_error cid-version-word -- add --cid-version=one file.txt
+expect_error chunker-size-0 -- add --chunker=size-0 file.txt
+expect_error chunker-rabin-min -- add --chunker=rabin-12-512-1024 file.txt
+expect_error chunker-unknown -- add --chunker=fastcdc file.txt
+expect_error chunker-too-big -- add --chunker=size-9999999 file.txt
+expect_error inline-limit -- add --inline --inline-limit=200 file.txt
+expect_error hash-unknown -- add --hash=nope file.txt
+expect_error hash-v0 -- add --hash=sha2-512 --cid-version=0 file.txt
+expect_error identity-too-big -- add --hash=identity big.bin
+expect_error profile-unknown -- add --profile=unixfs-v9 file.txt
+expect_error unknown-flag -- add --frobnicate file.txt
+expect_error unknown-command -- frobnicate
+expect_error workers-0 -- --workers 0 add file.txt
+for bad in "" "Qm" "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQI" "bafyfoo" "zzzzz" "/ipfs/x" "$(printf 'b\x01\x02')" \
+           "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvykuaa" "$(head -c 3000 /dev/zero | tr '\0' 'z')"; do
+  expect_error "cid format '${bad:0:60}'" -- cid format "$bad"
+done
+expect_error cid-format-string -- cid format -f nopercent QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn
+expect_error cid-format-spec -- cid format -f %Q QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn
+expect_error cid-v0-raw -- cid format -v 0 bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku
+expect_error cid-bad-base -- cid format -b base99 QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn
+
+mkdir -p "$IPFS_KIT_PATH"
+echo '{not json' > "$IPFS_KIT_PATH/config.json"
+expect_error broken-config -- add file.txt
+echo '{"import": {"chunker": "size-0"}}' > "$IPFS_KIT_PATH/config.json"
+expect_error invalid-config-value -- add file.txt
+rm "$IPFS_KIT_PATH/config.json"
+
+# Non-printable names are escaped, never written raw to the terminal.
+name=$(printf 'evil\033[2Jname')
+echo x > "$name"
+out=$("$K" add -- "$name")
+case "$out" in
+  *$'\033'*) fail "escape sequence written to stdout" ;;
+  *) pass ;;
+esac
+
+finish
