@@ -108,7 +108,7 @@ Error errno_error(std::string_view what);  // uses the current errno
     std::move(*IPFSKIT_CONCAT(try_result_, __LINE__));                         \
   })
 
-// Like TRY for Status (Result<void>), as a statement.
+// Propagates the error of any Result, discarding its value, as a statement.
 #define TRY_STATUS(expr)                                                       \
   do {                                                                         \
     auto&& IPFSKIT_CONCAT(try_status_, __LINE__) = (expr);                     \

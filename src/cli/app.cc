@@ -27,15 +27,40 @@ Result<const Config*> Context::config() {
   return &*config_;
 }
 
-Result<BlockStore*> Context::blocks() {
-  if (!blocks_) {
-    const std::string repo = repo_path();
-    if (::mkdir(repo.c_str(), 0700) != 0 && errno != EEXIST)
-      return tl::unexpected(errno_error("create repository " + repo));
-    blocks_ = TRY(FlatBlockStore::open(repo + "/blocks"));
-  }
-  return blocks_.get();
+Result<core::Node*> Context::node() {
+  if (!node_) node_ = TRY(core::Node::open(repo_path(), config_flag, workers));
+  return node_.get();
 }
+
+Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv) {
+  auto eq = kv.find('=');
+  if (eq == std::string::npos || eq == 0) return invalid_argument("expected key=value, got \"" + kv + "\"");
+  return std::make_pair(kv.substr(0, eq), kv.substr(eq + 1));
+}
+
+std::vector<std::string> split_commas(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const std::string& a : args) {
+    size_t start = 0;
+    for (;;) {
+      size_t comma = a.find(',', start);
+      std::string part = a.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!part.empty()) out.push_back(part);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> read_stdin_words() {
+  std::vector<std::string> out;
+  std::string w;
+  while (std::cin >> w) out.push_back(w);
+  return out;
+}
+
+void print_json(const nlohmann::json& j) { std::printf("%s\n", j.dump().c_str()); }
 
 int run(int argc, char** argv) {
   // A closed pipe (`ipfs-kit cat x | head`) must end the command quietly,
@@ -56,8 +81,21 @@ int run(int argc, char** argv) {
   app.add_flag("--debug", ctx.debug, "verbose logging");
   app.add_option("--workers", ctx.workers, "worker threads (default: one per CPU)")->check(CLI::Range(1, 1024));
 
+  register_node(app, ctx, action);
   register_add(app, ctx, action);
+  register_content(app, ctx, action);
+  register_block(app, ctx, action);
+  register_dag(app, ctx, action);
+  register_pin(app, ctx, action);
+  register_repo(app, ctx, action);
+  register_config(app, ctx, action);
   register_cid(app, ctx, action);
+  // The seeds' `ipfs add|get|cat|id` group: the same commands under `ipfs`.
+  CLI::App* ipfs = app.add_subcommand("ipfs", "IPFS operations (the seeds' spelling of add, get, cat, id)");
+  ipfs->require_subcommand(1);
+  register_add(*ipfs, ctx, action);
+  register_content(*ipfs, ctx, action);
+  register_node(*ipfs, ctx, action);
 
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <functional>
 #include <memory>
@@ -11,8 +12,8 @@
 #include <string>
 
 #include "base/error.h"
-#include "blockstore/flat.h"
 #include "config/config.h"
+#include "core/node.h"
 
 namespace ipfskit::cli {
 
@@ -32,12 +33,12 @@ class Context {
   // The configuration (defaults when the file does not exist yet).
   Result<const Config*> config();
 
-  // Opens the block store, creating the repository on first use.
-  Result<BlockStore*> blocks();
+  // Opens the node, creating the repository on first use.
+  Result<core::Node*> node();
 
  private:
   std::optional<Config> config_;
-  std::unique_ptr<FlatBlockStore> blocks_;
+  std::unique_ptr<core::Node> node_;
 };
 
 // What a command does once its flags are parsed.
@@ -47,6 +48,22 @@ using Action = std::function<Status()>;
 // its action in `action`.
 void register_add(CLI::App& app, Context& ctx, Action& action);
 void register_cid(CLI::App& app, Context& ctx, Action& action);
+void register_content(CLI::App& app, Context& ctx, Action& action);  // cat, get, ls, refs
+void register_node(CLI::App& app, Context& ctx, Action& action);     // init, id
+void register_block(CLI::App& app, Context& ctx, Action& action);
+void register_dag(CLI::App& app, Context& ctx, Action& action);
+void register_pin(CLI::App& app, Context& ctx, Action& action);
+void register_repo(CLI::App& app, Context& ctx, Action& action);
+void register_config(CLI::App& app, Context& ctx, Action& action);
+
+// Parses "key=value" into the pair; InvalidArgument otherwise.
+Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv);
+// Splits the seeds' comma-separated batch spelling ("a,b,c").
+std::vector<std::string> split_commas(const std::vector<std::string>& args);
+// Reads whitespace-separated words from standard input (CIDs for pin add, ...).
+std::vector<std::string> read_stdin_words();
+// Prints a JSON value on one line.
+void print_json(const nlohmann::json& j);
 
 // Runs the command line and returns the process exit status.
 int run(int argc, char** argv);

@@ -1,11 +1,15 @@
 // ipfs-kit add: import files into UnixFS, with Kubo's flags and output.
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "cli/app.h"
 #include "cli/output.h"
+#include "core/node.h"
 #include "unixfs/importer.h"
 #include "unixfs/profile.h"
 
@@ -22,7 +26,10 @@ struct AddFlags {
   bool raw_leaves = false;
   uint64_t inline_limit = 32;
   uint64_t max_file_links = 0;
-  std::string chunker, profile, hash, cid_base, stdin_name;
+  std::string chunker, profile, hash, cid_base, stdin_name, pin_name;
+  std::vector<std::string> pin_meta;
+  bool pin = true, parallel = false;
+  CLI::Option* pin_name_opt = nullptr;
   CLI::Option* raw_leaves_opt = nullptr;
   CLI::Option* cid_version_opt = nullptr;
   CLI::Option* progress_opt = nullptr;
@@ -98,8 +105,19 @@ Result<unixfs::ImportOptions> resolve_options(AddFlags& f, const Config& cfg, si
 }
 
 Status run_add(AddFlags& f, Context& ctx) {
-  const Config* cfg = TRY(ctx.config());
-  unixfs::ImportOptions opts = TRY(resolve_options(f, *cfg, ctx.workers));
+  core::Node* node = TRY(ctx.node());
+  core::AddOptions add;
+  add.import = TRY(resolve_options(f, node->repo().config(), ctx.workers));
+  add.only_hash = f.only_hash;
+  add.pin = f.pin && !f.only_hash;
+  if (f.pin_name_opt->count() > 0) {
+    if (!f.pin) return invalid_argument("pin-name option requires pin to be set");
+    add.pin_name = f.pin_name;
+  }
+  for (const std::string& kv : f.pin_meta) {
+    auto [k, v] = TRY(parse_key_value(kv));
+    add.pin_meta[k] = v;
+  }
 
   std::optional<multibase::Base> base;
   if (!f.cid_base.empty()) {
@@ -113,31 +131,25 @@ Status run_add(AddFlags& f, Context& ctx) {
     return s ? *s : c.to_string();
   };
 
-  BlockSink* sink = nullptr;
-  NullBlockSink null_sink;
-  if (f.only_hash) {
-    sink = &null_sink;
-  } else {
-    sink = TRY(ctx.blocks());
-  }
-
-  const bool reading_stdin = f.paths.empty();
+  std::vector<std::string> paths = f.parallel ? split_commas(f.paths) : f.paths;
+  const bool reading_stdin = paths.empty();
   const bool show_progress = f.progress_opt->count() > 0
                                  ? f.progress
                                  : (!f.quiet && !f.quieter && !f.silent && !ctx.json && stderr_is_terminal());
   std::unique_ptr<ProgressBar> bar;
   if (show_progress)
-    bar = std::make_unique<ProgressBar>(reading_stdin ? 0 : unixfs::Importer::scan(f.paths, opts).value_or(0));
+    bar = std::make_unique<ProgressBar>(reading_stdin ? 0 : unixfs::Importer::scan(paths, add.import).value_or(0));
 
+  std::mutex out_mu;
   std::string last_hash;
   auto on_added = [&](const unixfs::AddedEntry& e) {
     std::string hash = format_cid(e.cid);
+    std::lock_guard lock(out_mu);
     last_hash = hash;
     if (f.silent || f.quieter) return;
     if (bar) bar->clear_line();
     if (ctx.json) {
-      nlohmann::json j = {{"Name", e.name}, {"Hash", hash}, {"Size", std::to_string(e.size)}};
-      std::printf("%s\n", j.dump().c_str());
+      print_json({{"Name", e.name}, {"Hash", hash}, {"Size", std::to_string(e.size)}});
     } else if (f.quiet) {
       std::printf("%s\n", hash.c_str());
     } else {
@@ -146,16 +158,40 @@ Status run_add(AddFlags& f, Context& ctx) {
     std::fflush(stdout);
   };
   unixfs::ProgressFn progress;
-  if (bar) progress = [&](uint64_t n) { bar->add(n); };
+  if (bar) progress = [&](uint64_t n) {
+    std::lock_guard lock(out_mu);
+    bar->add(n);
+  };
 
-  unixfs::Importer importer(opts, sink, on_added, progress);
-  Result<unixfs::NodeRef> root = reading_stdin ? [&] {
+  Status result;
+  if (reading_stdin) {
     FdReader in(STDIN_FILENO, "standard input");
-    return importer.add_stream(in, f.stdin_name);
-  }()
-                                               : importer.add_paths(f.paths);
+    auto root = node->add_stream(in, f.stdin_name, add, on_added, progress);
+    if (!root) result = tl::unexpected(root.error());
+  } else if (f.parallel && paths.size() > 1 && !f.wrap) {
+    // The seeds' batch: each input is its own add (and pin), run side by side.
+    std::vector<std::thread> threads;
+    std::vector<Status> results(paths.size());
+    std::atomic<size_t> next{0};
+    const size_t n = std::min(paths.size(), node->workers());
+    core::AddOptions each = add;
+    each.import.workers = std::max<size_t>(1, node->workers() / n);
+    for (size_t t = 0; t < n; ++t)
+      threads.emplace_back([&] {
+        for (size_t i = next++; i < paths.size(); i = next++) {
+          auto root = node->add_paths({paths[i]}, each, on_added, progress);
+          if (!root) results[i] = tl::unexpected(root.error().wrap(paths[i]));
+        }
+      });
+    for (auto& t : threads) t.join();
+    for (auto& r : results)
+      if (!r) result = r;
+  } else {
+    auto root = node->add_paths(paths, add, on_added, progress);
+    if (!root) result = tl::unexpected(root.error());
+  }
   if (bar) bar->finish();
-  if (!root) return tl::unexpected(root.error());
+  if (!result) return result;
   if (f.quieter && !f.silent) std::printf("%s\n", last_hash.c_str());
   return {};
 }
@@ -188,6 +224,10 @@ void register_add(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_flag("--empty-dirs", f->empty_dirs, "keep empty directories (--empty-dirs=false to skip)");
   cmd->add_flag("--dereference-args", f->dereference_args, "follow symlinks named on the command line");
   cmd->add_option("--stdin-name", f->stdin_name, "name for content read from standard input");
+  cmd->add_flag("--pin", f->pin, "pin the root (default true; --pin=false to skip)");
+  f->pin_name_opt = cmd->add_option("--pin-name", f->pin_name, "name for the root's pin");
+  cmd->add_option("--pin-meta", f->pin_meta, "key=value metadata for the root's pin (repeatable)");
+  cmd->add_flag("--parallel", f->parallel, "treat comma-separated paths (a,b,c) as separate adds, run in parallel");
   cmd->callback([f, &ctx, &action] { action = [f, &ctx] { return run_add(*f, ctx); }; });
 }
 

@@ -48,12 +48,22 @@ class Reader {
   explicit Reader(ByteView b) : b_(b) {}
   bool done() const { return pos_ == b_.size(); }
 
-  Result<Head> head() {
+  Result<Head> head(bool allow_simple = false) {
     if (pos_ >= b_.size()) return invalid_argument("dag-cbor: truncated");
     uint8_t ib = b_[pos_++];
     Head h{static_cast<uint8_t>(ib >> 5), 0};
     uint8_t info = ib & 0x1f;
-    if (h.major == 7) return invalid_argument("dag-cbor: floats and simple values are not allowed here");
+    if (h.major == 7) {
+      if (!allow_simple) return invalid_argument("dag-cbor: floats and simple values are not allowed here");
+      // false, true, null; and 64-bit floats (dag-cbor allows only those).
+      if (info == 20 || info == 21 || info == 22) return h;
+      if (info == 27) {
+        if (b_.size() - pos_ < 8) return invalid_argument("dag-cbor: truncated float");
+        pos_ += 8;
+        return h;
+      }
+      return invalid_argument("dag-cbor: unsupported simple value or float width");
+    }
     if (info < 24) {
       h.value = info;
       return h;
@@ -109,9 +119,55 @@ class Reader {
  private:
   ByteView b_;
   size_t pos_ = 0;
+
+ public:
+  // Walks one value, reporting links; `depth` bounds nesting.
+  Status walk(int depth, const std::function<Status(const Cid&)>& fn) {
+    if (depth > 256) return invalid_argument("dag-cbor: nesting too deep");
+    const size_t start = pos_;
+    Head h = TRY(head(/*allow_simple=*/true));
+    switch (h.major) {
+      case 0:
+      case 1:
+      case 7:
+        return {};
+      case 2:
+      case 3: {
+        TRY_STATUS(take(h.value));
+        return {};
+      }
+      case 4:
+        if (h.value > b_.size()) return invalid_argument("dag-cbor: list longer than the block");
+        for (uint64_t i = 0; i < h.value; ++i) TRY_STATUS(walk(depth + 1, fn));
+        return {};
+      case 5:
+        if (h.value > b_.size()) return invalid_argument("dag-cbor: map larger than the block");
+        for (uint64_t i = 0; i < h.value; ++i) {
+          Head k = TRY(head());
+          if (k.major != 3) return invalid_argument("dag-cbor: map keys must be strings");
+          TRY_STATUS(take(k.value));
+          TRY_STATUS(walk(depth + 1, fn));
+        }
+        return {};
+      case 6: {
+        pos_ = start;
+        Cid c = TRY(cid());
+        return fn(c);
+      }
+    }
+    return invalid_argument("dag-cbor: unexpected major type");
+  }
+
 };
 
 }  // namespace
+
+Status for_each_link(ByteView bytes, const std::function<Status(const Cid&)>& fn) {
+  Reader r(bytes);
+  TRY_STATUS(r.walk(0, fn));
+  if (!r.done()) return invalid_argument("dag-cbor: trailing bytes after the value");
+  return {};
+}
 
 Bytes encode_car_header(const CarHeader& header) {
   Bytes out;

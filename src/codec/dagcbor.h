@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "base/bytes.h"
@@ -25,6 +26,11 @@ struct CarHeader {
 
 // Encodes `{roots, version}` with dag-cbor's key order (shorter keys first).
 Bytes encode_car_header(const CarHeader& header);
+
+// Walks any dag-cbor value (strictly: shortest-form lengths, no indefinite
+// lengths, only tag 42, nesting depth at most 256) and calls `fn` for every
+// CID link, in document order. The value must fill `bytes` exactly.
+Status for_each_link(ByteView bytes, const std::function<Status(const Cid&)>& fn);
 
 // Decodes and validates a CAR header. Keys other than "roots" and "version"
 // are an error, as is a version-1 header without roots.

@@ -128,7 +128,7 @@ Result<NodeRef> Importer::add_tree(const std::string& fs_path, const std::string
 Result<NodeRef> Importer::add_paths(const std::vector<std::string>& paths) {
   TRY_STATUS(validate(o_.dag));
   if (paths.empty()) return invalid_argument("expected a file argument");
-  TRY(scan(paths, o_));
+  [[maybe_unused]] uint64_t bytes = TRY(scan(paths, o_));
 
   // Resolve each argument first so that bad arguments fail before any work.
   struct Arg {

@@ -83,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(Layouts, RoundTrip,
                                            Case{"inline", "unixfs-v1-2025", "size-20", false, true},
                                            Case{"rabin", "unixfs-v0-2015", "rabin-16-256-4096", false, false},
                                            Case{"buzhash", "unixfs-v1-2025", "buzhash", false, false}),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& p) { return std::string(p.param.name); });
 
 Result<unixfs::NodeRef> add_tree(const std::string& path, const unixfs::ImportOptions& base, BlockSink* sink) {
   unixfs::ImportOptions o = base;

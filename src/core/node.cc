@@ -1,0 +1,603 @@
+#include "core/node.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <mutex>
+#include <unordered_set>
+
+#include <atomic>
+#include <future>
+
+#include "car/car.h"
+#include "codec/dagcbor.h"
+#include "codec/dagpb.h"
+#include "dag/dag.h"
+#include "multiformats/multicodec.h"
+
+namespace ipfskit::core {
+
+namespace {
+
+int64_t now_seconds() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string mh_key(const Cid& c) { return std::string(as_chars(c.multihash().bytes())); }
+
+// The CID Kubo would print for a stored block: CIDv0 for sha2-256 dag-pb.
+Cid display_cid(const Multihash& mh, uint64_t codec) {
+  if (codec == multicodec::kDagPb) {
+    auto v0 = Cid::v0(mh);
+    if (v0) return *v0;
+  }
+  return Cid::v1(codec, mh);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Node>> Node::open(const std::string& repo_path, const std::string& config_path, size_t workers,
+                                         bool create) {
+  std::unique_ptr<Node> n(new Node());
+  repo::Repo::Options o;
+  o.config_path = config_path;
+  o.create = create;
+  n->repo_ = TRY(repo::Repo::open(repo_path, o));
+  n->workers_ = workers == 0 ? ThreadPool::default_size() : workers;
+  return n;
+}
+
+ThreadPool& Node::pool() {
+  std::lock_guard lock(pool_mu_);
+  if (!pool_) pool_ = std::make_unique<ThreadPool>(workers_);
+  return *pool_;
+}
+
+unixfs::Exporter Node::exporter() { return unixfs::Exporter(repo_->blocks(), workers_ > 1 ? &pool() : nullptr); }
+
+// ---- content ----
+
+namespace {
+
+template <typename Fn>
+Result<unixfs::NodeRef> add_with(repo::Repo& repo, const AddOptions& options, size_t workers,
+                                 const unixfs::AddedFn& on_added, const unixfs::ProgressFn& progress, Fn&& run) {
+  unixfs::ImportOptions io = options.import;
+  if (io.workers == 0) io.workers = workers;
+  if (options.only_hash) {
+    NullBlockSink null_sink;
+    unixfs::Importer imp(io, &null_sink, on_added, progress);
+    return run(imp);
+  }
+  repo::PinRequest pin;
+  pin.name = options.pin_name;
+  pin.meta = options.pin_meta;
+  TRY_STATUS(repo::validate_pin(pin));
+  auto batch = TRY(repo.blocks().begin());
+  unixfs::Importer imp(io, batch.get(), on_added, progress);
+  unixfs::NodeRef root = TRY(run(imp));
+  pin.cid = root.cid;
+  TRY_STATUS(batch->commit([&](sql::Database& db) -> Status {
+    if (!options.pin) return {};
+    return repo::PinIndex::add_in_transaction(db, {pin}, now_seconds());
+  }));
+  return root;
+}
+
+}  // namespace
+
+Result<unixfs::NodeRef> Node::add_paths(const std::vector<std::string>& paths, const AddOptions& options,
+                                        const unixfs::AddedFn& on_added, const unixfs::ProgressFn& progress) {
+  return add_with(*repo_, options, workers_, on_added, progress,
+                  [&](unixfs::Importer& imp) { return imp.add_paths(paths); });
+}
+
+Result<unixfs::NodeRef> Node::add_stream(ByteReader& input, const std::string& name, const AddOptions& options,
+                                         const unixfs::AddedFn& on_added, const unixfs::ProgressFn& progress) {
+  return add_with(*repo_, options, workers_, on_added, progress,
+                  [&](unixfs::Importer& imp) { return imp.add_stream(input, name); });
+}
+
+Result<Cid> Node::resolve(std::string_view path) { return exporter().resolve(path); }
+
+Status Node::cat(std::string_view path, uint64_t offset, std::optional<uint64_t> length, const unixfs::ContentFn& out) {
+  Cid cid = TRY(resolve(path));
+  return exporter().read(cid, offset, length, out);
+}
+
+Result<unixfs::NodeInfo> Node::stat(const Cid& cid) { return exporter().stat(cid); }
+
+Status Node::ls(const Cid& dir, const unixfs::EntryFn& fn) { return exporter().list(dir, fn); }
+
+namespace {
+
+bool safe_entry_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+         name.find('\0') == std::string_view::npos;
+}
+
+// Writes one node under the directory `dirfd` as `name`, never following a
+// symlink and never replacing anything (O_EXCL / mkdirat / symlinkat fail on
+// existing names). Directories are walked with an explicit stack.
+Status write_tree(unixfs::Exporter& ex, int root_dirfd, const std::string& root_name, const Cid& root_cid,
+                  const std::string& shown_root, const unixfs::ProgressFn& progress) {
+  struct Frame {
+    UniqueFd dir;        // the directory the entries go into
+    std::string shown;   // its path, for messages
+    std::vector<unixfs::DirEntry> entries;
+    size_t next = 0;
+  };
+  constexpr size_t kMaxDepth = 1024;
+  std::vector<Frame> stack;
+
+  // Writes `cid` as `name` in `dirfd`; pushes a frame when it is a directory.
+  auto write_one = [&](int dirfd, const std::string& name, const Cid& cid, const std::string& shown) -> Status {
+    unixfs::NodeInfo info = TRY(ex.stat(cid));
+    switch (info.kind) {
+      case unixfs::NodeKind::kFile: {
+        int fd = ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0) return tl::unexpected(errno_error("create " + shown));
+        UniqueFd out(fd);
+        return ex.read(cid, 0, std::nullopt, [&](ByteView b) -> Status {
+          if (progress) progress(b.size());
+          return write_all(out.get(), b, shown);
+        });
+      }
+      case unixfs::NodeKind::kSymlink: {
+        std::string target = TRY(ex.read_symlink(cid));
+        if (target.find('\0') != std::string::npos) return corruption("symlink " + shown + " has a NUL in its target");
+        if (::symlinkat(target.c_str(), dirfd, name.c_str()) != 0) return tl::unexpected(errno_error("create " + shown));
+        return {};
+      }
+      case unixfs::NodeKind::kDirectory:
+      case unixfs::NodeKind::kHAMTDirectory: {
+        if (stack.size() >= kMaxDepth) return invalid_argument("directory nesting deeper than " + std::to_string(kMaxDepth));
+        if (::mkdirat(dirfd, name.c_str(), 0755) != 0) return tl::unexpected(errno_error("create " + shown));
+        int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) return tl::unexpected(errno_error("open " + shown));
+        Frame f{UniqueFd(fd), shown, {}, 0};
+        TRY_STATUS(ex.list(cid, [&](const unixfs::DirEntry& e) -> Status {
+          if (!safe_entry_name(e.name))
+            return invalid_argument("refusing unsafe entry name \"" + e.name + "\" in " + shown);
+          f.entries.push_back(e);
+          return {};
+        }));
+        stack.push_back(std::move(f));
+        return {};
+      }
+      case unixfs::NodeKind::kOther:
+        return unsupported(shown + " is not a UnixFS file, directory or symlink");
+    }
+    return {};
+  };
+
+  TRY_STATUS(write_one(root_dirfd, root_name, root_cid, shown_root));
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.next == top.entries.size()) {
+      stack.pop_back();
+      continue;
+    }
+    const unixfs::DirEntry e = top.entries[top.next++];
+    const int dirfd = top.dir.get();
+    const std::string shown = top.shown + "/" + e.name;
+    TRY_STATUS(write_one(dirfd, e.name, e.cid, shown));
+  }
+  return {};
+}
+
+}  // namespace
+
+Status Node::get(std::string_view path, const std::string& out, const unixfs::ProgressFn& progress) {
+  Cid cid = TRY(resolve(path));
+  std::string target = out;
+  while (target.size() > 1 && target.back() == '/') target.pop_back();
+  if (target.empty()) return invalid_argument("empty output path");
+  auto slash = target.rfind('/');
+  std::string parent = slash == std::string::npos ? "." : (slash == 0 ? "/" : target.substr(0, slash));
+  std::string name = slash == std::string::npos ? target : target.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..") return invalid_argument("invalid output path " + out);
+  struct stat st;
+  if (::lstat(target.c_str(), &st) == 0) return make_error(Code::kAlreadyExists, out + " already exists");
+  int dirfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return tl::unexpected(errno_error("open " + parent));
+  UniqueFd dir(dirfd);
+  unixfs::Exporter ex = exporter();
+  return write_tree(ex, dir.get(), name, cid, out, progress);
+}
+
+// ---- blocks and DAGs ----
+
+Result<Bytes> Node::block_get(const Cid& cid) { return fetch_block(repo_->blocks(), cid); }
+
+Result<Cid> Node::block_put(ByteView data, uint64_t codec, uint64_t hash, int cid_version, bool pin) {
+  if (data.size() > unixfs::kBlockSizeLimit)
+    return make_error(Code::kResourceExhausted, "block of " + std::to_string(data.size()) + " bytes exceeds the " +
+                                                    std::to_string(unixfs::kBlockSizeLimit) + "-byte limit");
+  if (hash == multihash::kIdentity && data.size() > multihash::kMaxIdentityDigest)
+    return invalid_argument("digest too large: identity digest got " + std::to_string(data.size()) + " bytes");
+  Multihash mh = TRY(Multihash::compute(hash, {data}));
+  Cid cid;
+  if (cid_version == 0) {
+    if (codec != multicodec::kDagPb) return invalid_argument("CIDv0 is only for dag-pb blocks");
+    cid = TRY(Cid::v0(std::move(mh)));
+  } else {
+    cid = Cid::v1(codec, std::move(mh));
+  }
+  if (codec == multicodec::kDagPb) {
+    auto node = dagpb::decode(data);
+    if (!node) return invalid_argument("data is not valid dag-pb: " + node.error().message());
+  } else if (codec == multicodec::kDagCbor) {
+    TRY_STATUS(dagcbor::for_each_link(data, [](const Cid&) -> Status { return {}; }));
+  }
+  auto batch = TRY(repo_->blocks().begin());
+  TRY_STATUS(batch->put(cid, data));
+  TRY_STATUS(batch->commit([&](sql::Database& db) -> Status {
+    if (!pin) return {};
+    repo::PinRequest p;
+    p.cid = cid;
+    p.type = repo::PinType::kDirect;
+    return repo::PinIndex::add_in_transaction(db, {p}, now_seconds());
+  }));
+  return cid;
+}
+
+Result<BlockStat> Node::block_stat(const Cid& cid) {
+  if (cid.is_identity()) return BlockStat{cid, cid.multihash().digest().size()};
+  auto loc = TRY(repo_->blocks().locate(cid.multihash()));
+  if (!loc) return not_found("block not found: " + cid.to_string());
+  return BlockStat{cid, loc->size};
+}
+
+Status Node::block_rm(const Cid& cid) {
+  // A pinned block, or one under a recursive pin, stays.
+  const std::string key = mh_key(cid);
+  Status pinned;
+  TRY_STATUS(repo_->pins().list({}, [&](const repo::PinInfo& p) -> Status {
+    if (mh_key(p.cid) == key) return invalid_argument(cid.to_string() + " is pinned (" + repo::pin_type_name(p.type) + ")");
+    if (p.type != repo::PinType::kRecursive) return {};
+    dag::WalkOptions wo;
+    wo.skip_missing = true;
+    wo.leaves_by_presence = true;
+    return dag::walk(repo_->blocks(), p.cid, [&](const Cid& c, ByteView) -> Status {
+      if (mh_key(c) == key) return invalid_argument(cid.to_string() + " is pinned indirectly through " + p.cid.to_string());
+      return {};
+    }, wo);
+  }));
+  return repo_->blocks().remove(cid);
+}
+
+Status Node::dag_export(const Cid& root, const std::function<Status(ByteView)>& out) {
+  car::V1Writer w(out);
+  TRY_STATUS(w.write_header({root}));
+  return dag::walk(repo_->blocks(), root, [&](const Cid& c, ByteView data) { return w.write_block(c, data); });
+}
+
+Status Node::dag_export_v2(const Cid& root, int fd, const std::string& name) {
+  car::V2Writer w(fd, name);
+  TRY_STATUS(w.begin({root}));
+  TRY_STATUS(dag::walk(repo_->blocks(), root, [&](const Cid& c, ByteView data) { return w.write_block(c, data); }));
+  return w.finish();
+}
+
+Result<ImportReport> Node::dag_import(ByteReader& in, bool pin_roots,
+                                      const std::function<void(const Cid&, const Status&)>& on_root) {
+  auto reader = TRY(car::Reader::open(in));
+  ImportReport report;
+  report.roots = reader->roots();
+  {
+    auto batch = TRY(repo_->blocks().begin());
+    for (;;) {
+      auto block = TRY(reader->next());
+      if (!block) break;
+      // Never trust a block from outside: its bytes must hash to its CID.
+      Status ok = verify_block(block->cid, block->data);
+      if (!ok) return invalid_argument("CAR holds a bad block: " + ok.error().message());
+      if (block->data.size() > unixfs::kBlockSizeLimit)
+        return make_error(Code::kResourceExhausted, "CAR block " + block->cid.to_string() + " exceeds the block size limit");
+      TRY_STATUS(batch->put(block->cid, block->data));
+      ++report.blocks;
+      report.bytes += block->data.size();
+    }
+    TRY_STATUS(batch->commit());
+  }
+  if (pin_roots) {
+    for (const Cid& root : report.roots) {
+      repo::PinRequest p;
+      p.cid = root;
+      Status st = pin_add({p});
+      if (on_root) on_root(root, st);
+      if (!st) return tl::unexpected(st.error().wrap("pin root " + root.to_string()));
+    }
+  }
+  return report;
+}
+
+Result<DagStat> Node::dag_stat(const Cid& root) {
+  DagStat s;
+  s.root = root;
+  TRY_STATUS(dag::walk(repo_->blocks(), root, [&](const Cid&, ByteView data) -> Status {
+    ++s.blocks;
+    s.size += data.size();
+    return {};
+  }));
+  return s;
+}
+
+Status Node::refs(const Cid& root, bool recursive, bool unique, const std::function<Status(const Cid&)>& fn) {
+  if (!recursive) {
+    Bytes data = TRY(fetch_block(repo_->blocks(), root));
+    std::vector<Cid> links = TRY(dag::links_of(root, data));
+    std::unordered_set<std::string> seen;
+    for (const Cid& l : links)
+      if (!unique || seen.insert(mh_key(l)).second) TRY_STATUS(fn(l));
+    return {};
+  }
+  std::unordered_set<std::string> seen;
+  return dag::walk(repo_->blocks(), root, [&](const Cid& c, ByteView data) -> Status {
+    std::vector<Cid> links = TRY(dag::links_of(c, data));
+    for (const Cid& l : links)
+      if (!unique || seen.insert(mh_key(l)).second) TRY_STATUS(fn(l));
+    return {};
+  });
+}
+
+Status Node::refs_local(const std::function<Status(const Cid&)>& fn) {
+  return repo_->blocks().for_each(
+      [&](const Multihash& mh, uint64_t codec, uint64_t) { return fn(display_cid(mh, codec)); });
+}
+
+// ---- pins ----
+
+Status Node::pin_add(const std::vector<repo::PinRequest>& pins, const std::function<void(const Cid&)>& on_pinned) {
+  for (const auto& p : pins) TRY_STATUS(repo::validate_pin(p));
+  // Hold the shared GC lock: the DAGs we check stay until the pins are recorded.
+  UniqueFd lock = TRY(repo::lock_file(repo_->blocks().gc_lock_path(), false));
+  constexpr size_t kBatch = 10000;  // pins per transaction
+  std::vector<repo::PinRequest> batch;
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return {};
+    auto tx = TRY(sql::Transaction::begin(repo_->db()));
+    TRY_STATUS(repo::PinIndex::add_in_transaction(repo_->db(), batch, now_seconds()));
+    TRY_STATUS(tx.commit());
+    if (on_pinned)
+      for (const auto& p : batch) on_pinned(p.cid);
+    batch.clear();
+    return {};
+  };
+  for (const auto& p : pins) {
+    if (p.type == repo::PinType::kDirect) {
+      if (!TRY(repo_->blocks().has(p.cid))) return not_found("cannot pin " + p.cid.to_string() + ": block not found");
+    } else {
+      dag::WalkOptions wo;
+      wo.leaves_by_presence = true;
+      Status complete = dag::walk(repo_->blocks(), p.cid, [](const Cid&, ByteView) -> Status { return {}; }, wo);
+      if (!complete) return tl::unexpected(complete.error().wrap("cannot pin " + p.cid.to_string()));
+    }
+    batch.push_back(p);
+    if (batch.size() >= kBatch) TRY_STATUS(flush());
+  }
+  return flush();
+}
+
+Result<std::vector<Cid>> Node::pin_rm(const std::vector<Cid>& cids) { return repo_->pins().remove(cids); }
+
+Status Node::pin_ls(const PinListOptions& o, const std::function<Status(const PinEntry&)>& fn) {
+  uint64_t emitted = 0;
+  const uint64_t limit = o.filter.limit;
+  auto emit = [&](const PinEntry& e) -> Status {
+    ++emitted;
+    return fn(e);
+  };
+  auto full = [&] { return limit > 0 && emitted >= limit; };
+
+  // `pin ls CID`: how is this CID pinned?
+  if (o.filter.cid) {
+    auto info = TRY(repo_->pins().get(*o.filter.cid));
+    if (info && o.explicit_pins && (!o.filter.type || *o.filter.type == info->type))
+      return emit(PinEntry{info->cid, repo::pin_type_name(info->type), info});
+    if (!o.indirect) return not_found(o.filter.cid->to_string() + " is not pinned");
+    const std::string key = mh_key(*o.filter.cid);
+    std::optional<Cid> via;
+    repo::PinFilter rec;
+    rec.type = repo::PinType::kRecursive;
+    Status found_marker = invalid_argument("found");
+    TRY_STATUS(repo_->pins().list(rec, [&](const repo::PinInfo& p) -> Status {
+      if (via) return {};
+      dag::WalkOptions wo;
+      wo.skip_missing = true;
+      wo.leaves_by_presence = true;
+      Status st = dag::walk(repo_->blocks(), p.cid, [&](const Cid& c, ByteView) -> Status {
+        if (mh_key(c) == key && c != p.cid) return found_marker;
+        return {};
+      }, wo);
+      if (!st && st.error().message() == "found") via = p.cid;
+      else if (!st) return st;
+      return {};
+    }));
+    if (!via) return not_found(o.filter.cid->to_string() + " is not pinned");
+    return emit(PinEntry{*o.filter.cid, "indirect through " + via->to_string(), std::nullopt});
+  }
+
+  if (o.explicit_pins) {
+    repo::PinFilter f = o.filter;
+    TRY_STATUS(repo_->pins().list(f, [&](const repo::PinInfo& p) -> Status {
+      return emit(PinEntry{p.cid, repo::pin_type_name(p.type), p});
+    }));
+  }
+  if (!o.indirect || full() || (o.filter.type && *o.filter.type == repo::PinType::kDirect) || o.filter.name) return {};
+  // Indirect pins: every block under a recursive pin, except the roots.
+  std::unordered_set<std::string> roots, seen;
+  repo::PinFilter rec;
+  rec.type = repo::PinType::kRecursive;
+  std::vector<Cid> recursive;
+  TRY_STATUS(repo_->pins().list({}, [&](const repo::PinInfo& p) -> Status {
+    roots.insert(mh_key(p.cid));
+    if (p.type == repo::PinType::kRecursive) recursive.push_back(p.cid);
+    return {};
+  }));
+  Status stop = make_error(Code::kCancelled, "limit");
+  for (const Cid& root : recursive) {
+    dag::WalkOptions wo;
+    wo.skip_missing = true;
+    wo.leaves_by_presence = true;
+    Status st = dag::walk(repo_->blocks(), root, [&](const Cid& c, ByteView) -> Status {
+      const std::string k = mh_key(c);
+      if (roots.count(k) || !seen.insert(k).second) return {};
+      if (full()) return stop;
+      return emit(PinEntry{c, "indirect", std::nullopt});
+    }, wo);
+    if (!st) {
+      if (st.error().code() == Code::kCancelled && st.error().message() == "limit") return {};
+      return st;
+    }
+  }
+  return {};
+}
+
+Status Node::pin_update(const Cid& from, const Cid& to, bool unpin) {
+  auto info = TRY(repo_->pins().get(from));
+  if (!info || info->type != repo::PinType::kRecursive)
+    return invalid_argument("'from' cid was not recursively pinned already");
+  UniqueFd lock = TRY(repo::lock_file(repo_->blocks().gc_lock_path(), false));
+  dag::WalkOptions wo;
+  wo.leaves_by_presence = true;
+  Status complete = dag::walk(repo_->blocks(), to, [](const Cid&, ByteView) -> Status { return {}; }, wo);
+  if (!complete) return tl::unexpected(complete.error().wrap("cannot pin " + to.to_string()));
+  repo::PinRequest p;
+  p.cid = to;
+  p.name = info->name;
+  p.meta = info->meta;
+  auto tx = TRY(sql::Transaction::begin(repo_->db()));
+  TRY_STATUS(repo::PinIndex::add_in_transaction(repo_->db(), {p}, now_seconds()));
+  if (unpin && from != to) {
+    auto del = TRY(repo_->db().prepare("DELETE FROM pins WHERE cid = ?1"));
+    TRY_STATUS(del.bind(1, ByteView(from.bytes())).run());
+  }
+  return tx.commit();
+}
+
+Status Node::pin_verify(const std::function<Status(const PinVerifyResult&)>& fn, bool only_failures) {
+  std::vector<repo::PinInfo> pins;
+  TRY_STATUS(repo_->pins().list({}, [&](const repo::PinInfo& p) -> Status {
+    pins.push_back(p);
+    return {};
+  }));
+  for (const auto& p : pins) {
+    PinVerifyResult r;
+    r.cid = p.cid;
+    dag::WalkOptions wo;
+    wo.skip_missing = true;
+    wo.on_missing = [&](const Cid& c) -> Status {
+      r.problems.push_back("missing block " + c.to_string());
+      return {};
+    };
+    auto visit = [&](const Cid&, ByteView) -> Status { return {}; };
+    Status st = p.type == repo::PinType::kRecursive ? dag::walk(repo_->blocks(), p.cid, visit, wo)
+                                                    : repo_->blocks().get(p.cid).map([](Bytes&&) {});
+    if (!st) {
+      if (st.error().code() == Code::kNotFound) r.problems.push_back("missing block " + p.cid.to_string());
+      else r.problems.push_back(st.error().message());
+    }
+    r.ok = r.problems.empty();
+    if (!only_failures || !r.ok) TRY_STATUS(fn(r));
+  }
+  return {};
+}
+
+// ---- repository ----
+
+Result<GcReport> Node::gc(const std::function<void(const Cid&)>& on_removed) {
+  // Exclusive: waits for adds and pins in progress, and holds new ones off.
+  UniqueFd lock = TRY(repo::lock_file(repo_->blocks().gc_lock_path(), /*exclusive=*/true));
+  std::unordered_set<std::string> live;
+  std::vector<repo::PinInfo> pins;
+  TRY_STATUS(repo_->pins().list({}, [&](const repo::PinInfo& p) -> Status {
+    pins.push_back(p);
+    return {};
+  }));
+  for (const auto& p : pins) {
+    if (p.type == repo::PinType::kDirect) {
+      live.insert(mh_key(p.cid));
+      continue;
+    }
+    // Marking must be complete: if a pinned DAG cannot be read, collect nothing.
+    dag::WalkOptions wo;
+    wo.leaves_by_presence = true;
+    Status st = dag::walk(repo_->blocks(), p.cid, [&](const Cid& c, ByteView) -> Status {
+      live.insert(mh_key(c));
+      return {};
+    }, wo);
+    if (!st) return tl::unexpected(st.error().wrap("garbage collection stopped: pinned DAG " + p.cid.to_string()));
+  }
+  GcReport report;
+  std::vector<std::pair<Bytes, Cid>> dead;
+  TRY_STATUS(repo_->blocks().for_each([&](const Multihash& mh, uint64_t codec, uint64_t size) -> Status {
+    if (live.count(std::string(as_chars(mh.bytes()))) == 0) {
+      dead.emplace_back(mh.bytes(), display_cid(mh, codec));
+      report.removed_bytes += size;
+    }
+    return {};
+  }));
+  constexpr size_t kChunk = 10000;
+  for (size_t i = 0; i < dead.size(); i += kChunk) {
+    auto tx = TRY(sql::Transaction::begin(repo_->db()));
+    auto del = TRY(repo_->db().prepare("DELETE FROM blocks WHERE mh = ?1"));
+    for (size_t j = i; j < std::min(dead.size(), i + kChunk); ++j) TRY_STATUS(del.bind(1, ByteView(dead[j].first)).run());
+    TRY_STATUS(tx.commit());
+    if (on_removed)
+      for (size_t j = i; j < std::min(dead.size(), i + kChunk); ++j) on_removed(dead[j].second);
+  }
+  report.removed_blocks = dead.size();
+  report.reclaimed_bytes = TRY(repo_->blocks().compact());
+  return report;
+}
+
+Result<RepoStat> Node::repo_stat() {
+  RepoStat s;
+  s.path = repo_->path();
+  auto [count, size] = TRY(repo_->blocks().count_and_size());
+  s.blocks = count;
+  s.block_bytes = size;
+  s.pins = TRY(repo_->pins().count());
+  auto add_size = [&](const std::string& p) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) == 0) s.disk_bytes += static_cast<uint64_t>(st.st_size);
+  };
+  if (DIR* d = ::opendir(repo_->blocks().dir().c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') add_size(repo_->blocks().dir() + "/" + e->d_name);
+    ::closedir(d);
+  }
+  for (const char* f : {"/index.sqlite", "/index.sqlite-wal"}) add_size(repo_->path() + f);
+  return s;
+}
+
+Result<VerifyReport> Node::repo_verify(const std::function<void(const Cid&, const Error&)>& on_bad) {
+  std::vector<Cid> all;
+  TRY_STATUS(repo_->blocks().for_each([&](const Multihash& mh, uint64_t codec, uint64_t) -> Status {
+    all.push_back(display_cid(mh, codec));
+    return {};
+  }));
+  VerifyReport report;
+  report.checked = all.size();
+  std::mutex mu;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < all.size(); i = next++) {
+      auto data = repo_->blocks().get(all[i]);
+      if (!data) {
+        std::lock_guard lock(mu);
+        ++report.bad;
+        if (on_bad) on_bad(all[i], data.error());
+      }
+    }
+  };
+  std::vector<std::future<void>> futures;
+  for (size_t i = 0; i < workers_; ++i) futures.push_back(pool().submit(worker));
+  for (auto& f : futures) f.get();
+  return report;
+}
+
+}  // namespace ipfskit::core

@@ -1,0 +1,353 @@
+#include "repo/blockstore.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/varint.h"
+
+namespace ipfskit::repo {
+
+namespace {
+
+constexpr uint8_t kRecordMagic = 0xB1;
+// A writer starts a new pack once its pack has grown past this.
+constexpr uint64_t kPackTarget = 4ULL << 30;
+
+// Header of a record: magic, varint(mh length), mh, varint(data length).
+Bytes record_header(ByteView mh, uint64_t size) {
+  Bytes h;
+  h.reserve(1 + 10 + mh.size() + 10);
+  h.push_back(kRecordMagic);
+  varint::append(h, mh.size());
+  append(h, mh);
+  varint::append(h, size);
+  return h;
+}
+
+Status pwrite_all(int fd, const struct iovec* iov, int iovcnt, uint64_t offset, const std::string& name) {
+  struct iovec local[4];
+  size_t total = 0;
+  for (int i = 0; i < iovcnt; ++i) {
+    local[i] = iov[i];
+    total += iov[i].iov_len;
+  }
+  int first = 0;
+  while (total > 0) {
+    ssize_t n = ::pwritev(fd, local + first, iovcnt - first, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return tl::unexpected(errno_error("write " + name));
+    }
+    size_t done = static_cast<size_t>(n);
+    total -= done;
+    offset += done;
+    while (done > 0 && first < iovcnt) {
+      if (done >= local[first].iov_len) {
+        done -= local[first].iov_len;
+        ++first;
+      } else {
+        local[first].iov_base = static_cast<uint8_t*>(local[first].iov_base) + done;
+        local[first].iov_len -= done;
+        done = 0;
+      }
+    }
+  }
+  return {};
+}
+
+Status pread_all(int fd, uint8_t* buf, size_t n, uint64_t offset, const std::string& name) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, buf + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return tl::unexpected(errno_error("read " + name));
+    }
+    if (r == 0) return corruption(name + " is shorter than its index says (offset " + std::to_string(offset) + ")");
+    got += static_cast<size_t>(r);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<UniqueFd> lock_file(const std::string& path, bool exclusive, bool wait) {
+  UniqueFd fd = TRY(open_file(path, O_RDWR | O_CREAT, 0644));
+  int op = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB);
+  for (;;) {
+    if (::flock(fd.get(), op) == 0) return fd;
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) return make_error(Code::kUnavailable, path + " is locked by another process");
+    return tl::unexpected(errno_error("lock " + path));
+  }
+}
+
+// ---- WriteBatch ----
+
+WriteBatch::WriteBatch(PackStore& store, int64_t pack, UniqueFd fd, uint64_t start, UniqueFd lock)
+    : store_(store), pack_(pack), fd_(std::move(fd)), lock_(std::move(lock)), end_(start) {}
+
+WriteBatch::~WriteBatch() = default;
+
+Status WriteBatch::put(const Cid& cid, ByteView data) {
+  if (cid.is_identity()) return {};
+  const Bytes& mh = cid.multihash().bytes();
+  {
+    std::lock_guard lock(mu_);
+    if (committed_) return internal_error("put after commit");
+    if (!seen_.insert(mh).second) return {};
+  }
+  if (TRY(store_.has(cid))) return {};  // already durable in the store
+  Bytes header = record_header(mh, data.size());
+  const uint64_t offset = end_.fetch_add(header.size() + data.size());
+  struct iovec iov[2] = {{header.data(), header.size()}, {const_cast<uint8_t*>(data.data()), data.size()}};
+  Status st = pwrite_all(fd_.get(), iov, 2, offset, store_.pack_path(pack_));
+  std::lock_guard lock(mu_);
+  if (!st) {
+    if (write_error_++ == 0) first_error_ = st.error();
+    return st;
+  }
+  pending_.push_back(Pending{mh, cid.codec(), offset + header.size(), data.size()});
+  return {};
+}
+
+size_t WriteBatch::new_blocks() const {
+  std::lock_guard lock(mu_);
+  return pending_.size();
+}
+
+uint64_t WriteBatch::new_bytes() const {
+  std::lock_guard lock(mu_);
+  uint64_t n = 0;
+  for (const auto& p : pending_) n += p.size;
+  return n;
+}
+
+Status WriteBatch::commit(const std::function<Status(sql::Database&)>& in_transaction) {
+  std::lock_guard lock(mu_);
+  if (committed_) return internal_error("batch committed twice");
+  if (write_error_ > 0) return tl::unexpected(first_error_);
+  committed_ = true;
+  if (!pending_.empty() && ::fdatasync(fd_.get()) != 0)
+    return tl::unexpected(errno_error("sync " + store_.pack_path(pack_)));
+  sql::Database& db = store_.db_;
+  auto tx = TRY(sql::Transaction::begin(db));
+  if (!pending_.empty()) {
+    auto ins = TRY(db.prepare("INSERT OR IGNORE INTO blocks (mh, codec, pack, offset, size) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    for (const Pending& p : pending_) {
+      ins.bind(1, ByteView(p.multihash))
+          .bind(2, static_cast<int64_t>(p.codec))
+          .bind(3, pack_)
+          .bind(4, static_cast<int64_t>(p.offset))
+          .bind(5, static_cast<int64_t>(p.size));
+      TRY_STATUS(ins.run());
+    }
+    auto upd = TRY(db.prepare("UPDATE packs SET committed = ?1 WHERE id = ?2"));
+    TRY_STATUS(upd.bind(1, static_cast<int64_t>(end_.load())).bind(2, pack_).run());
+  }
+  if (in_transaction) TRY_STATUS(in_transaction(db));
+  return tx.commit();
+}
+
+// ---- PackStore ----
+
+PackStore::PackStore(std::string dir, sql::Database& db, std::string gc_lock_path)
+    : dir_(std::move(dir)), db_(db), gc_lock_path_(std::move(gc_lock_path)) {}
+
+PackStore::~PackStore() = default;
+
+std::string PackStore::pack_path(int64_t pack) const { return dir_ + "/pack-" + std::to_string(pack) + ".dat"; }
+
+Result<std::unique_ptr<WriteBatch>> PackStore::begin() {
+  UniqueFd gc_lock = TRY(lock_file(gc_lock_path_, /*exclusive=*/false));
+  // Reuse a pack no other writer holds, or start a new one.
+  std::vector<std::pair<int64_t, uint64_t>> packs;
+  {
+    auto q = TRY(db_.prepare("SELECT id, committed FROM packs ORDER BY id DESC"));
+    while (TRY(q.step())) packs.emplace_back(q.column_int(0), static_cast<uint64_t>(q.column_int(1)));
+  }
+  for (auto [id, committed] : packs) {
+    if (committed >= kPackTarget) continue;
+    auto fd = open_file(pack_path(id), O_RDWR | O_CREAT, 0644);
+    if (!fd) continue;
+    if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) continue;  // another writer's
+    // Anything past the committed length is from a writer that crashed.
+    if (::ftruncate(fd->get(), static_cast<off_t>(committed)) != 0)
+      return tl::unexpected(errno_error("truncate " + pack_path(id)));
+    return std::unique_ptr<WriteBatch>(new WriteBatch(*this, id, std::move(*fd), committed, std::move(gc_lock)));
+  }
+  int64_t id;
+  {
+    auto tx = TRY(sql::Transaction::begin(db_));
+    auto ins = TRY(db_.prepare("INSERT INTO packs (committed) VALUES (0)"));
+    TRY_STATUS(ins.run());
+    id = sqlite3_last_insert_rowid(db_.handle());
+    TRY_STATUS(tx.commit());
+  }
+  UniqueFd fd = TRY(open_file(pack_path(id), O_RDWR | O_CREAT, 0644));
+  if (::flock(fd.get(), LOCK_EX) != 0) return tl::unexpected(errno_error("lock " + pack_path(id)));
+  if (::ftruncate(fd.get(), 0) != 0) return tl::unexpected(errno_error("truncate " + pack_path(id)));
+  // Make the new file's directory entry durable before anything refers to it.
+  UniqueFd dfd = TRY(open_file(dir_, O_RDONLY | O_DIRECTORY));
+  ::fsync(dfd.get());
+  return std::unique_ptr<WriteBatch>(new WriteBatch(*this, id, std::move(fd), 0, std::move(gc_lock)));
+}
+
+Result<std::optional<BlockLocation>> PackStore::locate(const Multihash& mh) {
+  auto q = TRY(db_.prepare("SELECT pack, offset, size FROM blocks WHERE mh = ?1"));
+  q.bind(1, ByteView(mh.bytes()));
+  if (!TRY(q.step())) return std::optional<BlockLocation>();
+  return std::optional<BlockLocation>(BlockLocation{q.column_int(0), static_cast<uint64_t>(q.column_int(1)),
+                                                    static_cast<uint64_t>(q.column_int(2))});
+}
+
+Result<int> PackStore::pack_fd(int64_t pack) {
+  std::lock_guard lock(fds_mu_);
+  auto it = fds_.find(pack);
+  if (it != fds_.end()) return it->second.get();
+  UniqueFd fd = TRY(open_file(pack_path(pack), O_RDONLY));
+  int raw = fd.get();
+  fds_.emplace(pack, std::move(fd));
+  return raw;
+}
+
+void PackStore::drop_fd(int64_t pack) {
+  std::lock_guard lock(fds_mu_);
+  fds_.erase(pack);
+}
+
+Result<Bytes> PackStore::read_at(const Cid& cid, const BlockLocation& loc) {
+  auto fd = pack_fd(loc.pack);
+  if (!fd) return tl::unexpected(fd.error());
+  Bytes data(loc.size);
+  Status st = pread_all(*fd, data.data(), data.size(), loc.offset, pack_path(loc.pack));
+  if (!st) return tl::unexpected(st.error());
+  Status ok = verify_block(cid, data);
+  if (!ok) return corruption("block " + cid.to_string() + " is corrupt in " + pack_path(loc.pack) + ": its data does not match its hash");
+  return data;
+}
+
+Result<Bytes> PackStore::get(const Cid& cid) {
+  if (cid.is_identity()) return to_bytes(cid.multihash().digest());
+  // A compaction may move a block between our lookup and our read; the old
+  // pack then disappears, and a second lookup finds the new place.
+  for (int attempt = 0;; ++attempt) {
+    auto loc = TRY(locate(cid.multihash()));
+    if (!loc) return not_found("block not found: " + cid.to_string());
+    auto data = read_at(cid, *loc);
+    if (data || attempt == 1 || data.error().code() != Code::kNotFound) return data;
+    drop_fd(loc->pack);
+  }
+}
+
+Result<bool> PackStore::has(const Cid& cid) {
+  if (cid.is_identity()) return true;
+  auto loc = TRY(locate(cid.multihash()));
+  return loc.has_value();
+}
+
+Status PackStore::put(const Cid& cid, ByteView data) {
+  auto batch = TRY(begin());
+  TRY_STATUS(batch->put(cid, data));
+  return batch->commit();
+}
+
+Status PackStore::remove(const Cid& cid) {
+  auto del = TRY(db_.prepare("DELETE FROM blocks WHERE mh = ?1"));
+  TRY_STATUS(del.bind(1, ByteView(cid.multihash().bytes())).run());
+  if (db_.changes() == 0) return not_found("block not found: " + cid.to_string());
+  return {};
+}
+
+Status PackStore::for_each(const std::function<Status(const Multihash&, uint64_t, uint64_t)>& fn) {
+  auto q = TRY(db_.prepare("SELECT mh, codec, size FROM blocks"));
+  while (TRY(q.step())) {
+    auto mh = Multihash::from_bytes(q.column_blob(0));
+    if (!mh) return corruption("index holds an invalid multihash: " + mh.error().message());
+    TRY_STATUS(fn(*mh, static_cast<uint64_t>(q.column_int(1)), static_cast<uint64_t>(q.column_int(2))));
+  }
+  return {};
+}
+
+Result<std::pair<uint64_t, uint64_t>> PackStore::count_and_size() {
+  auto q = TRY(db_.prepare("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blocks"));
+  TRY_STATUS(q.step());
+  return std::make_pair(static_cast<uint64_t>(q.column_int(0)), static_cast<uint64_t>(q.column_int(1)));
+}
+
+Result<uint64_t> PackStore::compact() {
+  struct Pack {
+    int64_t id;
+    uint64_t committed;
+    uint64_t live = 0;
+  };
+  std::vector<Pack> packs;
+  {
+    auto q = TRY(db_.prepare(
+        "SELECT p.id, p.committed, COALESCE((SELECT SUM(size) FROM blocks b WHERE b.pack = p.id), 0) FROM packs p"));
+    while (TRY(q.step()))
+      packs.push_back({q.column_int(0), static_cast<uint64_t>(q.column_int(1)), static_cast<uint64_t>(q.column_int(2))});
+  }
+  uint64_t reclaimed = 0;
+  for (const Pack& p : packs) {
+    if (p.live * 2 >= p.committed && p.committed > 0) continue;  // mostly live: keep
+    // Move the live blocks into a fresh pack, then drop the old one.
+    std::vector<std::tuple<Bytes, uint64_t, uint64_t, uint64_t>> live;  // mh, codec, offset, size
+    {
+      auto q = TRY(db_.prepare("SELECT mh, codec, offset, size FROM blocks WHERE pack = ?1"));
+      q.bind(1, p.id);
+      while (TRY(q.step()))
+        live.emplace_back(to_bytes(q.column_blob(0)), q.column_int(1), q.column_int(2), q.column_int(3));
+    }
+    int64_t target = 0;
+    uint64_t end = 0;
+    UniqueFd out;
+    if (!live.empty()) {
+      auto tx = TRY(sql::Transaction::begin(db_));
+      TRY_STATUS(TRY(db_.prepare("INSERT INTO packs (committed) VALUES (0)")).run());
+      target = sqlite3_last_insert_rowid(db_.handle());
+      TRY_STATUS(tx.commit());
+      out = TRY(open_file(pack_path(target), O_RDWR | O_CREAT | O_TRUNC, 0644));
+    }
+    UniqueFd in = TRY(open_file(pack_path(p.id), O_RDONLY));
+    std::vector<std::pair<Bytes, uint64_t>> moved;  // mh, new data offset
+    for (auto& [mh, codec, offset, size] : live) {
+      Bytes data(size);
+      TRY_STATUS(pread_all(in.get(), data.data(), size, offset, pack_path(p.id)));
+      auto parsed = Multihash::from_bytes(mh);
+      if (!parsed) return corruption("index holds an invalid multihash");
+      // Re-verify while copying: compaction must not launder a damaged block.
+      if (!verify_block(Cid::v1(codec, *parsed), data))
+        return corruption("block " + Cid::v1(codec, *parsed).to_string() + " is corrupt; run `repo verify`");
+      Bytes header = record_header(mh, size);
+      struct iovec iov[2] = {{header.data(), header.size()}, {data.data(), data.size()}};
+      TRY_STATUS(pwrite_all(out.get(), iov, 2, end, pack_path(target)));
+      moved.emplace_back(mh, end + header.size());
+      end += header.size() + size;
+    }
+    if (out && ::fdatasync(out.get()) != 0) return tl::unexpected(errno_error("sync " + pack_path(target)));
+    {
+      auto tx = TRY(sql::Transaction::begin(db_));
+      if (!moved.empty()) {
+        auto upd = TRY(db_.prepare("UPDATE blocks SET pack = ?1, offset = ?2 WHERE mh = ?3"));
+        for (auto& [mh, off] : moved) TRY_STATUS(upd.bind(1, target).bind(2, static_cast<int64_t>(off)).bind(3, ByteView(mh)).run());
+        auto c = TRY(db_.prepare("UPDATE packs SET committed = ?1 WHERE id = ?2"));
+        TRY_STATUS(c.bind(1, static_cast<int64_t>(end)).bind(2, target).run());
+      }
+      auto del = TRY(db_.prepare("DELETE FROM packs WHERE id = ?1"));
+      TRY_STATUS(del.bind(1, p.id).run());
+      TRY_STATUS(tx.commit());
+    }
+    drop_fd(p.id);
+    ::unlink(pack_path(p.id).c_str());
+    reclaimed += p.committed - p.live;
+  }
+  return reclaimed;
+}
+
+}  // namespace ipfskit::repo

@@ -1,0 +1,135 @@
+// The repository's block store: append-only pack files under blocks/ and a
+// SQLite index (multihash -> pack, offset, size).
+//
+// Durability and crash safety:
+//  - Writes happen in a WriteBatch. Its blocks are appended to a pack file
+//    this process owns (an exclusive flock), from any number of threads at
+//    once (each record's place is reserved atomically, then pwrite).
+//  - commit() makes the pack durable (fdatasync), then records the blocks,
+//    the pack's new committed length and any pins in ONE SQLite transaction
+//    (WAL, synchronous=FULL). Only after that does anything see the blocks.
+//  - A crash before commit leaves bytes past the committed length; the next
+//    writer of that pack truncates them. Nothing in the index points there.
+//  - So the index never names a block whose bytes were not synced, and no
+//    pin is ever recorded without its blocks.
+//
+// Concurrency: any number of processes read while others write (SQLite WAL
+// readers do not block, packs are append-only). Two writers use different
+// packs; their transactions serialize in SQLite.
+//
+// Integrity: every read re-hashes the block against its multihash; a flipped
+// bit is reported as Corruption, never returned as content.
+//
+// Layout of a record in a pack (documented for recovery tools):
+//   0xB1 | varint(len(multihash)) | multihash | varint(len(data)) | data
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/io.h"
+#include "blockstore/blockstore.h"
+#include "repo/sqlite.h"
+
+namespace ipfskit::repo {
+
+struct BlockLocation {
+  int64_t pack;
+  uint64_t offset;  // of the block's data within the pack
+  uint64_t size;
+};
+
+struct PinRequest;  // pins.h
+class PackStore;
+
+// A set of block writes (and pins) that become visible and durable together.
+// put() is thread safe. Destroying a batch without commit() discards it.
+class WriteBatch : public BlockSink {
+ public:
+  ~WriteBatch() override;
+  Status put(const Cid& cid, ByteView data) override;
+  // Blocks written in this batch that are new to the store.
+  size_t new_blocks() const;
+  uint64_t new_bytes() const;
+  // Makes every put durable and visible; runs `in_transaction` (for pins)
+  // inside the same SQLite transaction. After commit the batch is spent.
+  Status commit(const std::function<Status(sql::Database&)>& in_transaction = nullptr);
+
+ private:
+  friend class PackStore;
+  WriteBatch(PackStore& store, int64_t pack, UniqueFd fd, uint64_t start, UniqueFd lock);
+  struct Pending {
+    Bytes multihash;
+    uint64_t codec;
+    uint64_t offset;
+    uint64_t size;
+  };
+  PackStore& store_;
+  int64_t pack_;
+  UniqueFd fd_;
+  UniqueFd lock_;  // held for the batch's life: shared GC lock
+  std::atomic<uint64_t> end_;
+  mutable std::mutex mu_;
+  std::vector<Pending> pending_;
+  std::set<Bytes> seen_;  // multihashes put in this batch
+  std::atomic<uint64_t> write_error_{0};
+  Error first_error_{Code::kInternal, ""};
+  bool committed_ = false;
+};
+
+class PackStore : public BlockStore {
+ public:
+  // `dir` is the repository's blocks/ directory; `db` the shared index.
+  PackStore(std::string dir, sql::Database& db, std::string gc_lock_path);
+  ~PackStore() override;
+
+  // BlockStore: get/has read the index; get verifies the hash.
+  Result<Bytes> get(const Cid& cid) override;
+  Result<bool> has(const Cid& cid) override;
+  // Single-block put and remove, each its own durable transaction.
+  Status put(const Cid& cid, ByteView data) override;
+  Status remove(const Cid& cid) override;
+
+  // Starts a batch. Takes the shared GC lock (so a GC waits for it).
+  Result<std::unique_ptr<WriteBatch>> begin();
+
+  Result<std::optional<BlockLocation>> locate(const Multihash& mh);
+
+  // Every stored block (multihash and the codec it was first stored with).
+  Status for_each(const std::function<Status(const Multihash&, uint64_t codec, uint64_t size)>& fn);
+
+  // Totals from the index.
+  Result<std::pair<uint64_t, uint64_t>> count_and_size();
+
+  // Rewrites packs where less than half the bytes are still referenced,
+  // then deletes them. Call with the GC lock held exclusively.
+  Result<uint64_t> compact();
+
+  const std::string& dir() const { return dir_; }
+  const std::string& gc_lock_path() const { return gc_lock_path_; }
+  std::string pack_path(int64_t pack) const;
+
+ private:
+  friend class WriteBatch;
+  Result<int> pack_fd(int64_t pack);  // cached read descriptors
+  void drop_fd(int64_t pack);
+  Result<Bytes> read_at(const Cid& cid, const BlockLocation& loc);
+
+  std::string dir_;
+  sql::Database& db_;
+  std::string gc_lock_path_;
+  std::mutex fds_mu_;
+  std::unordered_map<int64_t, UniqueFd> fds_;
+};
+
+// Exclusive or shared flock on `path` (created if missing); blocks until granted.
+Result<UniqueFd> lock_file(const std::string& path, bool exclusive, bool wait = true);
+
+}  // namespace ipfskit::repo

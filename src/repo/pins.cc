@@ -1,0 +1,125 @@
+#include "repo/pins.h"
+
+namespace ipfskit::repo {
+
+const char* pin_type_name(PinType t) { return t == PinType::kRecursive ? "recursive" : "direct"; }
+
+Status validate_pin(const PinRequest& p) {
+  if (p.name && p.name->size() > kMaxPinNameBytes)
+    return invalid_argument("pin name longer than " + std::to_string(kMaxPinNameBytes) + " bytes");
+  if (p.meta.size() > kMaxPinMetaEntries)
+    return invalid_argument("more than " + std::to_string(kMaxPinMetaEntries) + " metadata entries");
+  size_t bytes = 0;
+  for (const auto& [k, v] : p.meta) {
+    if (k.empty()) return invalid_argument("metadata key may not be empty");
+    bytes += k.size() + v.size();
+  }
+  if (bytes > kMaxPinMetaBytes) return invalid_argument("pin metadata larger than " + std::to_string(kMaxPinMetaBytes) + " bytes");
+  return {};
+}
+
+Status PinIndex::add_in_transaction(sql::Database& db, const std::vector<PinRequest>& pins, int64_t now) {
+  auto find = TRY(db.prepare("SELECT id, type FROM pins WHERE cid = ?1"));
+  auto insert = TRY(db.prepare("INSERT INTO pins (cid, type, name, created) VALUES (?1, ?2, ?3, ?4)"));
+  auto upgrade = TRY(db.prepare("UPDATE pins SET type = 0 WHERE id = ?1"));
+  auto rename = TRY(db.prepare("UPDATE pins SET name = ?2 WHERE id = ?1"));
+  auto meta = TRY(db.prepare("INSERT OR REPLACE INTO pin_meta (pin, key, value) VALUES (?1, ?2, ?3)"));
+  for (const PinRequest& p : pins) {
+    TRY_STATUS(validate_pin(p));
+    find.bind(1, ByteView(p.cid.bytes()));
+    int64_t id;
+    if (TRY(find.step())) {
+      id = find.column_int(0);
+      PinType existing = find.column_int(1) == 0 ? PinType::kRecursive : PinType::kDirect;
+      find.reset();
+      if (existing == PinType::kDirect && p.type == PinType::kRecursive) TRY_STATUS(upgrade.bind(1, id).run());
+      if (p.name) TRY_STATUS(rename.bind(1, id).bind(2, *p.name).run());
+    } else {
+      find.reset();
+      insert.bind(1, ByteView(p.cid.bytes())).bind(2, static_cast<int64_t>(p.type == PinType::kRecursive ? 0 : 1));
+      if (p.name) insert.bind(3, *p.name);
+      else insert.bind_null(3);
+      insert.bind(4, now);
+      TRY_STATUS(insert.run());
+      id = sqlite3_last_insert_rowid(db.handle());
+    }
+    for (const auto& [k, v] : p.meta) TRY_STATUS(meta.bind(1, id).bind(2, k).bind(3, v).run());
+  }
+  return {};
+}
+
+Result<std::vector<Cid>> PinIndex::remove(const std::vector<Cid>& cids, bool ignore_missing) {
+  auto tx = TRY(sql::Transaction::begin(db_));
+  auto del = TRY(db_.prepare("DELETE FROM pins WHERE cid = ?1"));
+  std::vector<Cid> removed;
+  for (const Cid& c : cids) {
+    TRY_STATUS(del.bind(1, ByteView(c.bytes())).run());
+    if (db_.changes() == 0) {
+      if (!ignore_missing) return not_found(c.to_string() + " is not pinned");
+      continue;
+    }
+    removed.push_back(c);
+  }
+  TRY_STATUS(tx.commit());
+  return removed;
+}
+
+namespace {
+
+Result<PinInfo> row_to_pin(sql::Statement& q) {
+  PinInfo p;
+  auto cid = Cid::from_bytes(q.column_blob(1));
+  if (!cid) return corruption("pin index holds an invalid CID");
+  p.cid = std::move(*cid);
+  p.type = q.column_int(2) == 0 ? PinType::kRecursive : PinType::kDirect;
+  if (!q.column_is_null(3)) p.name = q.column_text(3);
+  p.created = q.column_int(4);
+  return p;
+}
+
+}  // namespace
+
+Status PinIndex::list(const PinFilter& f, const std::function<Status(const PinInfo&)>& fn) {
+  std::string sql = "SELECT id, cid, type, name, created FROM pins WHERE 1";
+  if (f.type) sql += " AND type = ?1";
+  if (f.name) sql += " AND instr(name, ?2) > 0";
+  if (f.cid) sql += " AND cid = ?3";
+  sql += " ORDER BY id";
+  if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
+  auto q = TRY(db_.prepare(sql));
+  if (f.type) q.bind(1, static_cast<int64_t>(*f.type == PinType::kRecursive ? 0 : 1));
+  if (f.name) q.bind(2, *f.name);
+  if (f.cid) q.bind(3, ByteView(f.cid->bytes()));
+  std::optional<sql::Statement> meta;
+  if (f.with_meta) meta = TRY(db_.prepare("SELECT key, value FROM pin_meta WHERE pin = ?1 ORDER BY key"));
+  while (TRY(q.step())) {
+    PinInfo p = TRY(row_to_pin(q));
+    if (meta) {
+      meta->bind(1, q.column_int(0));
+      while (TRY(meta->step())) p.meta[meta->column_text(0)] = meta->column_text(1);
+      meta->reset();
+    }
+    TRY_STATUS(fn(p));
+  }
+  return {};
+}
+
+Result<std::optional<PinInfo>> PinIndex::get(const Cid& cid) {
+  PinFilter f;
+  f.cid = cid;
+  f.with_meta = true;
+  std::optional<PinInfo> out;
+  TRY_STATUS(list(f, [&](const PinInfo& p) -> Status {
+    out = p;
+    return {};
+  }));
+  return out;
+}
+
+Result<uint64_t> PinIndex::count() {
+  auto q = TRY(db_.prepare("SELECT COUNT(*) FROM pins"));
+  TRY_STATUS(q.step());
+  return static_cast<uint64_t>(q.column_int(0));
+}
+
+}  // namespace ipfskit::repo

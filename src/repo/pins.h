@@ -1,0 +1,76 @@
+// The pin index: which DAGs are kept, under what name, with what metadata.
+//
+// Pins live in the repository's SQLite index, in the same database as the
+// block index, so an add's blocks and its pin commit in one transaction.
+// Recursive pins keep a whole DAG, direct pins one block; "indirect" pins are
+// derived (blocks under a recursive pin) and never stored.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "multiformats/cid.h"
+#include "repo/sqlite.h"
+
+namespace ipfskit::repo {
+
+enum class PinType { kRecursive, kDirect };
+const char* pin_type_name(PinType t);
+
+struct PinRequest {
+  Cid cid;
+  PinType type = PinType::kRecursive;
+  std::optional<std::string> name;
+  std::map<std::string, std::string> meta;
+};
+
+struct PinInfo {
+  Cid cid;
+  PinType type = PinType::kRecursive;
+  std::optional<std::string> name;
+  int64_t created = 0;  // unix seconds
+  std::map<std::string, std::string> meta;
+};
+
+struct PinFilter {
+  std::optional<PinType> type;
+  std::optional<std::string> name;  // substring match, as Kubo's --name
+  std::optional<Cid> cid;
+  uint64_t limit = 0;               // 0: no limit
+  bool with_meta = false;
+};
+
+// Limits on what a pin may carry, checked on every add.
+inline constexpr size_t kMaxPinNameBytes = 255;
+inline constexpr size_t kMaxPinMetaEntries = 64;
+inline constexpr size_t kMaxPinMetaBytes = 4096;
+
+Status validate_pin(const PinRequest& p);
+
+class PinIndex {
+ public:
+  explicit PinIndex(sql::Database& db) : db_(db) {}
+
+  // Records pins inside the caller's transaction. An existing pin is
+  // upgraded (direct -> recursive), renamed when a name is given, and its
+  // metadata merged; a recursive pin is not downgraded to direct.
+  static Status add_in_transaction(sql::Database& db, const std::vector<PinRequest>& pins, int64_t now);
+
+  // Removes pins; returns the CIDs that were pinned. Unpinned CIDs are an error
+  // unless `ignore_missing`.
+  Result<std::vector<Cid>> remove(const std::vector<Cid>& cids, bool ignore_missing = false);
+
+  Status list(const PinFilter& filter, const std::function<Status(const PinInfo&)>& fn);
+  Result<std::optional<PinInfo>> get(const Cid& cid);
+  Result<uint64_t> count();
+
+ private:
+  sql::Database& db_;
+};
+
+}  // namespace ipfskit::repo

@@ -1,0 +1,85 @@
+// A thin RAII layer over SQLite: a connection, prepared statements, and
+// transactions, with every SQLite error turned into an Error in one place.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "base/error.h"
+
+namespace ipfskit::sql {
+
+class Statement;
+
+class Database {
+ public:
+  // Opens (creating if `create`) the database at `path` in WAL mode with
+  // synchronous=FULL (a committed transaction survives power loss) and a busy
+  // timeout, so concurrent writers wait instead of failing.
+  static Result<std::unique_ptr<Database>> open(const std::string& path, bool create);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  Status exec(std::string_view sql);
+  Result<Statement> prepare(std::string_view sql);
+  int64_t changes() const;
+  sqlite3* handle() const { return db_; }
+
+  Error error(std::string_view what) const;
+
+ private:
+  explicit Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::string path_;
+};
+
+class Statement {
+ public:
+  Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  Statement& operator=(Statement&& o) noexcept;
+  ~Statement();
+
+  Statement& bind(int index, int64_t v);
+  Statement& bind(int index, std::string_view v);
+  Statement& bind(int index, ByteView v);
+  Statement& bind_null(int index);
+
+  // Steps once: true when a row is available, false when done.
+  Result<bool> step();
+  // Steps to completion, for statements without results.
+  Status run();
+  void reset();
+
+  int64_t column_int(int i) const;
+  std::string column_text(int i) const;
+  ByteView column_blob(int i) const;
+  bool column_is_null(int i) const;
+
+ private:
+  friend class Database;
+  Statement(const Database* db, sqlite3_stmt* s) : db_(db), stmt_(s) {}
+  const Database* db_;
+  sqlite3_stmt* stmt_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed uncommitted.
+class Transaction {
+ public:
+  static Result<Transaction> begin(Database& db);
+  Transaction(Transaction&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  ~Transaction();
+  Status commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_;
+};
+
+}  // namespace ipfskit::sql
