@@ -8,6 +8,11 @@
 //   ipfskit-testdata kubo-dir DIR SEED COUNT NAMELEN LASTNAMELEN
 //       Creates COUNT one-byte files ("x") in DIR, named as Kubo's HAMT
 //       threshold tests name them (kubo test/cli/add_test.go).
+//   ipfskit-testdata small-files DIR COUNT SIZE
+//       COUNT files of SIZE bytes each (distinct content), 100 per directory.
+//   ipfskit-testdata car-many CAR CIDS COUNT
+//       A CARv1 of COUNT distinct 16-byte raw blocks, and their CIDs, one per
+//       line, in CIDS (for pin-index benchmarks).
 //   ipfskit-testdata tree DIR SEED FILES MAXSIZE
 //       A pseudo-random tree of FILES files (sizes 0..MAXSIZE, nested
 //       directories, empty directories, unicode names, symlinks).
@@ -23,7 +28,9 @@
 #include <string>
 #include <vector>
 
+#include "base/varint.h"
 #include "crypto/hash.h"
+#include "multiformats/multibase.h"
 
 namespace {
 
@@ -124,6 +131,66 @@ int tree(const std::string& root, const std::string& seed, int files, uint64_t m
   return 0;
 }
 
+int small_files(const std::string& dir, int count, size_t size) {
+  ::mkdir(dir.c_str(), 0755);
+  KeyStream ks("small-files");
+  std::string data(size, '\0');
+  for (int i = 0; i < count; ++i) {
+    std::string sub = dir + "/d" + std::to_string(i / 100);
+    if (i % 100 == 0) ::mkdir(sub.c_str(), 0755);
+    ks.fill(reinterpret_cast<uint8_t*>(data.data()), data.size());
+    if (!write_file(sub + "/f" + std::to_string(i), data)) return 1;
+  }
+  return 0;
+}
+
+// Raw CIDv1 bytes (0x01 0x55 0x12 0x20 digest) of `data`.
+std::vector<uint8_t> raw_cid(const uint8_t* data, size_t n) {
+  auto d = ipfskit::crypto::sha256(ipfskit::ByteView(data, n));
+  std::vector<uint8_t> c(4 + d.size());
+  c[0] = 0x01;
+  c[1] = 0x55;
+  c[2] = 0x12;
+  c[3] = 0x20;
+  std::memcpy(c.data() + 4, d.data(), d.size());
+  return c;
+}
+
+int car_many(const std::string& car_path, const std::string& cids_path, uint64_t count) {
+  FILE* car = std::fopen(car_path.c_str(), "wb");
+  FILE* cids = std::fopen(cids_path.c_str(), "w");
+  if (!car || !cids) return 1;
+  auto block = [](uint64_t i) {
+    std::vector<uint8_t> b(16);
+    for (int k = 0; k < 8; ++k) b[k] = static_cast<uint8_t>(i >> (8 * k));
+    std::memcpy(b.data() + 8, "ipfs-kit", 8);
+    return b;
+  };
+  // Header {roots: [first block], version: 1}.
+  auto first = block(0);
+  auto root = raw_cid(first.data(), first.size());
+  std::vector<uint8_t> h = {0xa2, 0x65, 'r', 'o', 'o', 't', 's', 0x81, 0xd8, 0x2a, 0x58,
+                            static_cast<uint8_t>(root.size() + 1), 0x00};
+  h.insert(h.end(), root.begin(), root.end());
+  for (char c : std::string("\x67version\x01", 9)) h.push_back(static_cast<uint8_t>(c));
+  ipfskit::Bytes len;
+  ipfskit::varint::append(len, h.size());
+  std::fwrite(len.data(), 1, len.size(), car);
+  std::fwrite(h.data(), 1, h.size(), car);
+  for (uint64_t i = 0; i < count; ++i) {
+    auto b = block(i);
+    auto c = raw_cid(b.data(), b.size());
+    ipfskit::Bytes l;
+    ipfskit::varint::append(l, c.size() + b.size());
+    std::fwrite(l.data(), 1, l.size(), car);
+    std::fwrite(c.data(), 1, c.size(), car);
+    std::fwrite(b.data(), 1, b.size(), car);
+    std::string text = ipfskit::multibase::encode(ipfskit::multibase::Base::kBase32, c);
+    std::fprintf(cids, "%s\n", text.c_str());
+  }
+  return std::fclose(car) == 0 && std::fclose(cids) == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,11 +198,16 @@ int main(int argc, char** argv) {
   if (a.size() == 3 && a[0] == "bytes") return bytes(a[1], std::strtoull(a[2].c_str(), nullptr, 10));
   if (a.size() == 6 && a[0] == "kubo-dir")
     return kubo_dir(a[1], a[2], std::atoi(a[3].c_str()), std::atoi(a[4].c_str()), std::atoi(a[5].c_str()));
+  if (a.size() == 4 && a[0] == "small-files")
+    return small_files(a[1], std::atoi(a[2].c_str()), std::strtoull(a[3].c_str(), nullptr, 10));
+  if (a.size() == 4 && a[0] == "car-many") return car_many(a[1], a[2], std::strtoull(a[3].c_str(), nullptr, 10));
   if (a.size() == 5 && a[0] == "tree")
     return tree(a[1], a[2], std::atoi(a[3].c_str()), std::strtoull(a[4].c_str(), nullptr, 10));
   std::fprintf(stderr,
                "usage: ipfskit-testdata bytes SEED SIZE\n"
                "       ipfskit-testdata kubo-dir DIR SEED COUNT NAMELEN LASTNAMELEN\n"
+               "       ipfskit-testdata small-files DIR COUNT SIZE\n"
+               "       ipfskit-testdata car-many CAR CIDS COUNT\n"
                "       ipfskit-testdata tree DIR SEED FILES MAXSIZE\n");
   return 2;
 }

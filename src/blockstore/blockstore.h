@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "base/bytes.h"
 #include "base/error.h"
@@ -22,6 +23,31 @@ class BlockSink {
   // Stores `data` under `cid`. The caller guarantees that `data` hashes to
   // `cid` (importers compute the CID from the data). Thread safe.
   virtual Status put(const Cid& cid, ByteView data) = 0;
+  // Stores several blocks; implementations may write them in one go.
+  virtual Status put_many(const std::vector<std::pair<Cid, ByteView>>& blocks) {
+    for (const auto& [cid, data] : blocks) TRY_STATUS(put(cid, data));
+    return {};
+  }
+};
+
+// Collects blocks (copies) to hand to another sink in one put_many call.
+class CollectingSink : public BlockSink {
+ public:
+  Status put(const Cid& cid, ByteView data) override {
+    blocks_.emplace_back(cid, Bytes(data.begin(), data.end()));
+    return {};
+  }
+  Status flush_to(BlockSink& target) {
+    std::vector<std::pair<Cid, ByteView>> views;
+    views.reserve(blocks_.size());
+    for (const auto& [cid, data] : blocks_) views.emplace_back(cid, ByteView(data));
+    TRY_STATUS(target.put_many(views));
+    blocks_.clear();
+    return {};
+  }
+
+ private:
+  std::vector<std::pair<Cid, Bytes>> blocks_;
 };
 
 class BlockSource {

@@ -138,15 +138,15 @@ Status run_add(AddFlags& f, Context& ctx) {
                                  : (!f.quiet && !f.quieter && !f.silent && !ctx.json && stderr_is_terminal());
   std::unique_ptr<ProgressBar> bar;
   if (show_progress)
-    bar = std::make_unique<ProgressBar>(reading_stdin ? 0 : unixfs::Importer::scan(paths, add.import).value_or(0));
+    bar = std::make_unique<ProgressBar>(reading_stdin ? 0 : unixfs::Importer::scan(paths, add.import, true).value_or(0));
 
   std::mutex out_mu;
-  std::string last_hash;
+  Cid last_cid;
   auto on_added = [&](const unixfs::AddedEntry& e) {
-    std::string hash = format_cid(e.cid);
     std::lock_guard lock(out_mu);
-    last_hash = hash;
+    last_cid = e.cid;
     if (f.silent || f.quieter) return;
+    std::string hash = format_cid(e.cid);
     if (bar) bar->clear_line();
     if (ctx.json) {
       print_json({{"Name", e.name}, {"Hash", hash}, {"Size", std::to_string(e.size)}});
@@ -192,7 +192,7 @@ Status run_add(AddFlags& f, Context& ctx) {
   }
   if (bar) bar->finish();
   if (!result) return result;
-  if (f.quieter && !f.silent) std::printf("%s\n", last_hash.c_str());
+  if (f.quieter && !f.silent) std::printf("%s\n", format_cid(last_cid).c_str());
   return {};
 }
 

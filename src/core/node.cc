@@ -535,7 +535,7 @@ Result<GcReport> Node::gc(const std::function<void(const Cid&)>& on_removed) {
   std::vector<std::pair<Bytes, Cid>> dead;
   TRY_STATUS(repo_->blocks().for_each([&](const Multihash& mh, uint64_t codec, uint64_t size) -> Status {
     if (live.count(std::string(as_chars(mh.bytes()))) == 0) {
-      dead.emplace_back(mh.bytes(), display_cid(mh, codec));
+      dead.emplace_back(to_bytes(mh.bytes()), display_cid(mh, codec));
       report.removed_bytes += size;
     }
     return {};

@@ -18,7 +18,7 @@ Result<Cid> Cid::v0(Multihash mh) {
   Cid c;
   c.version_ = 0;
   c.codec_ = multicodec::kDagPb;
-  c.bytes_ = mh.bytes();
+  c.bytes_.assign(mh.bytes());
   c.mh_ = std::move(mh);
   return c;
 }
@@ -27,9 +27,20 @@ Cid Cid::v1(uint64_t codec, Multihash mh) {
   Cid c;
   c.version_ = 1;
   c.codec_ = codec;
-  varint::append(c.bytes_, 1);
-  varint::append(c.bytes_, codec);
-  append(c.bytes_, mh.bytes());
+  uint8_t head[2 * varint::kMaxProtobufBytes];
+  size_t h = varint::encode_to(1, head);
+  h += varint::encode_to(codec, head + h);
+  ByteView m = mh.bytes();
+  if (h + m.size() <= 160) {
+    uint8_t buf[160];
+    std::memcpy(buf, head, h);
+    std::memcpy(buf + h, m.data(), m.size());
+    c.bytes_.assign(ByteView(buf, h + m.size()));
+  } else {
+    Bytes buf(head, head + h);
+    append(buf, m);
+    c.bytes_.assign(buf);
+  }
   c.mh_ = std::move(mh);
   return c;
 }
@@ -79,17 +90,17 @@ Result<Cid> Cid::parse(std::string_view text) {
 
 std::string Cid::to_string() const {
   if (!defined()) return "b";
-  if (version_ == 0) return multibase::encode_raw(multibase::Base::kBase58Btc, bytes_);
-  return multibase::encode(multibase::Base::kBase32, bytes_);
+  if (version_ == 0) return multibase::encode_raw(multibase::Base::kBase58Btc, bytes());
+  return multibase::encode(multibase::Base::kBase32, bytes());
 }
 
 Result<std::string> Cid::to_string(multibase::Base base) const {
   if (version_ == 0) {
     if (base != multibase::Base::kBase58Btc)
       return invalid_argument("CIDv0 can only be encoded in base58btc");
-    return multibase::encode_raw(base, bytes_);
+    return multibase::encode_raw(base, bytes());
   }
-  return multibase::encode(base, bytes_);
+  return multibase::encode(base, bytes());
 }
 
 Cid Cid::to_v1() const {

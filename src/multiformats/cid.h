@@ -12,6 +12,7 @@
 
 #include "base/bytes.h"
 #include "base/error.h"
+#include "base/small_bytes.h"
 #include "multiformats/multibase.h"
 #include "multiformats/multihash.h"
 
@@ -40,7 +41,7 @@ class Cid {
   bool is_identity() const { return mh_.code() == multihash::kIdentity; }
 
   // The binary form.
-  const Bytes& bytes() const { return bytes_; }
+  ByteView bytes() const { return bytes_.view(); }
 
   // Kubo's default text: base58btc for v0, base32 for v1.
   std::string to_string() const;
@@ -56,7 +57,7 @@ class Cid {
   friend bool operator<(const Cid& a, const Cid& b) { return a.bytes_ < b.bytes_; }
 
  private:
-  Bytes bytes_;
+  SmallBytes<80> bytes_;
   uint64_t version_ = 0;
   uint64_t codec_ = 0;
   Multihash mh_;

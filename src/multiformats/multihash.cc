@@ -1,6 +1,7 @@
 #include "multiformats/multihash.h"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 
 #include "base/varint.h"
@@ -90,7 +91,7 @@ Result<std::pair<Multihash, size_t>> Multihash::read_prefix(ByteView bytes) {
                             " exceeds the " + std::to_string(bytes.size() - header) + " bytes available");
   Multihash mh;
   size_t total = header + static_cast<size_t>(len->value);
-  mh.bytes_.assign(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(total));
+  mh.bytes_.assign(bytes.first(total));
   mh.code_ = code->value;
   mh.digest_offset_ = header;
   return std::make_pair(std::move(mh), total);
@@ -104,10 +105,20 @@ Result<Multihash> Multihash::from_bytes(ByteView bytes) {
 
 Multihash Multihash::wrap(uint64_t code, ByteView digest) {
   Multihash mh;
-  varint::append(mh.bytes_, code);
-  varint::append(mh.bytes_, digest.size());
-  mh.digest_offset_ = mh.bytes_.size();
-  append(mh.bytes_, digest);
+  uint8_t head[2 * varint::kMaxProtobufBytes];
+  size_t h = varint::encode_to(code, head);
+  h += varint::encode_to(digest.size(), head + h);
+  if (h + digest.size() <= 128) {
+    uint8_t buf[128];
+    std::memcpy(buf, head, h);
+    if (!digest.empty()) std::memcpy(buf + h, digest.data(), digest.size());
+    mh.bytes_.assign(ByteView(buf, h + digest.size()));
+  } else {
+    Bytes buf(head, head + h);
+    append(buf, digest);
+    mh.bytes_.assign(buf);
+  }
+  mh.digest_offset_ = h;
   mh.code_ = code;
   return mh;
 }

@@ -12,6 +12,7 @@
 
 #include "base/bytes.h"
 #include "base/error.h"
+#include "base/small_bytes.h"
 
 namespace ipfskit {
 
@@ -62,15 +63,17 @@ class Multihash {
   static Result<Multihash> compute(uint64_t code, std::initializer_list<ByteView> pieces);
 
   uint64_t code() const { return code_; }
-  ByteView digest() const { return ByteView(bytes_).subspan(digest_offset_); }
-  const Bytes& bytes() const { return bytes_; }
+  ByteView digest() const { return bytes_.view().subspan(digest_offset_); }
+  // The wire form: varint(code) varint(length) digest.
+  ByteView bytes() const { return bytes_.view(); }
   bool empty() const { return bytes_.empty(); }
 
   friend bool operator==(const Multihash& a, const Multihash& b) { return a.bytes_ == b.bytes_; }
   friend bool operator<(const Multihash& a, const Multihash& b) { return a.bytes_ < b.bytes_; }
 
  private:
-  Bytes bytes_;
+  // Inline up to 72 bytes: every hash but a long identity digest.
+  SmallBytes<72> bytes_;
   uint64_t code_ = 0;
   size_t digest_offset_ = 0;
 };

@@ -32,9 +32,11 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/io.h"
+#include "base/small_bytes.h"
 #include "blockstore/blockstore.h"
 #include "repo/sqlite.h"
 
@@ -55,6 +57,8 @@ class WriteBatch : public BlockSink {
  public:
   ~WriteBatch() override;
   Status put(const Cid& cid, ByteView data) override;
+  // Small blocks in one reservation and one write (many small files).
+  Status put_many(const std::vector<std::pair<Cid, ByteView>>& blocks) override;
   // Blocks written in this batch that are new to the store.
   size_t new_blocks() const;
   uint64_t new_bytes() const;
@@ -65,8 +69,9 @@ class WriteBatch : public BlockSink {
  private:
   friend class PackStore;
   WriteBatch(PackStore& store, int64_t pack, UniqueFd fd, uint64_t start, UniqueFd lock);
+  void start_writeback(uint64_t upto);
   struct Pending {
-    Bytes multihash;
+    SmallBytes<72> multihash;
     uint64_t codec;
     uint64_t offset;
     uint64_t size;
@@ -76,9 +81,10 @@ class WriteBatch : public BlockSink {
   UniqueFd fd_;
   UniqueFd lock_;  // held for the batch's life: shared GC lock
   std::atomic<uint64_t> end_;
+  std::atomic<uint64_t> flushed_to_{0};  // writeback started up to here
   mutable std::mutex mu_;
   std::vector<Pending> pending_;
-  std::set<Bytes> seen_;  // multihashes put in this batch
+  std::unordered_set<std::string> seen_;  // multihashes put in this batch
   std::atomic<uint64_t> write_error_{0};
   Error first_error_{Code::kInternal, ""};
   bool committed_ = false;

@@ -32,6 +32,13 @@ Status make_dir(const std::string& path, mode_t mode) {
   return {};
 }
 
+// Creates `path` and any missing parents (like mkdir -p).
+Status make_dirs(const std::string& path, mode_t mode) {
+  for (size_t i = 1; i < path.size(); ++i)
+    if (path[i] == '/') TRY_STATUS(make_dir(path.substr(0, i), 0755));
+  return make_dir(path, mode);
+}
+
 }  // namespace
 
 bool Repo::exists(const std::string& path) {
@@ -52,7 +59,7 @@ Result<std::unique_ptr<Repo>> Repo::open(const std::string& path, const Options&
   r->config_path_ = options.config_path.empty() ? path + "/config.json" : options.config_path;
   if (!exists(path)) {
     if (!options.create) return not_found("no repository at " + path + " (run `ipfs-kit init`)");
-    TRY_STATUS(make_dir(path, 0700));
+    TRY_STATUS(make_dirs(path, 0700));
     TRY_STATUS(make_dir(path + "/blocks", 0755));
     TRY_STATUS(make_dir(path + "/keystore", 0700));
     TRY_STATUS(make_dir(path + "/logs", 0755));

@@ -138,12 +138,16 @@ class FixedChunker final : public Chunker {
   FixedChunker(ByteReader& in, uint64_t size) : in_(in), size_(size) {}
   Result<size_t> next(uint8_t* out, size_t capacity) override {
     if (capacity < size_) return internal_error("chunk buffer too small");
-    return in_.read_full(out, size_);
+    if (eof_) return 0;
+    size_t n = TRY(in_.read_full(out, size_));
+    if (n < size_) eof_ = true;  // a short read means the input is exhausted
+    return n;
   }
 
  private:
   ByteReader& in_;
   uint64_t size_;
+  bool eof_ = false;
 };
 
 // ---- Rabin fingerprinting ----

@@ -11,14 +11,13 @@ namespace {
 
 // Room kept before and after each chunk so that the UnixFS leaf wrapper can
 // be written around the data in place (at most 12 bytes before, 5 after).
-constexpr size_t kHeadroom = 16;
-constexpr size_t kTailroom = 16;
+constexpr size_t kHeadroom = kLeafHeadroom;
+constexpr size_t kTailroom = kLeafTailroom;
 
-// Encodes, names and stores one leaf whose `n` data bytes sit at
-// buf.data() + kHeadroom.
-Result<NodeRef> make_leaf(PooledBuffer buf, size_t n, const CidBuilder& cids, bool raw, DataType type,
+// Encodes, names and stores one leaf whose `n` data bytes sit at `data`
+// (with kHeadroom writable bytes before them and kTailroom after).
+Result<NodeRef> make_leaf(uint8_t* data, size_t n, const CidBuilder& cids, bool raw, DataType type,
                           BlockSink* sink) {
-  uint8_t* data = buf.data() + kHeadroom;
   ByteView block;
   Cid cid;
   if (raw) {
@@ -154,8 +153,22 @@ LeafStream::LeafStream(Chunker& chunker, ImportContext& ctx, const CidBuilder& c
 
 LeafStream::~LeafStream() {
   // Tasks hold pooled buffers and refer to this stream's builder: wait for them.
-  for (auto& f : inflight_)
-    if (f.valid()) f.wait();
+  for (auto& slot : inflight_)
+    if (slot.pending.valid()) slot.pending.wait();
+}
+
+void LeafStream::submit(PooledBuffer buf, size_t n, bool inline_now) {
+  auto job = [buf = std::move(buf), n, &cids = cids_, raw = raw_leaves_, type = leaf_type_,
+              sink = sink_]() mutable {
+    Result<NodeRef> r = make_leaf(buf.data() + kHeadroom, n, cids, raw, type, sink);
+    buf.reset();  // back to the pool as soon as the leaf is stored
+    return r;
+  };
+  if (ctx_.pool() != nullptr && !inline_now) {
+    inflight_.push_back(Slot{std::nullopt, ctx_.pool()->submit(std::move(job))});
+  } else {
+    inflight_.push_back(Slot{job(), {}});
+  }
 }
 
 Status LeafStream::fill() {
@@ -164,33 +177,43 @@ Status LeafStream::fill() {
     size_t n = TRY(chunker_.next(buf.data() + kHeadroom, ctx_.max_chunk()));
     if (n == 0) {
       eof_ = true;
+      if (held_) submit(std::move(held_), held_size_, /*inline_now=*/true);
       break;
     }
     if (progress_) progress_(n);
-    auto job = [buf = std::move(buf), n, &cids = cids_, raw = raw_leaves_, type = leaf_type_,
-                sink = sink_]() mutable { return make_leaf(std::move(buf), n, cids, raw, type, sink); };
-    if (ctx_.pool() != nullptr) {
-      inflight_.push_back(ctx_.pool()->submit(std::move(job)));
-    } else {
-      std::promise<Result<NodeRef>> done;
-      done.set_value(job());
-      inflight_.push_back(done.get_future());
-    }
+    if (held_) submit(std::move(held_), held_size_, /*inline_now=*/false);
+    held_ = std::move(buf);
+    held_size_ = n;
   }
   return {};
 }
 
 Result<bool> LeafStream::has_next() {
-  if (inflight_.empty()) TRY_STATUS(fill());
+  while (inflight_.empty() && !eof_) TRY_STATUS(fill());
   return !inflight_.empty();
 }
 
 Result<NodeRef> LeafStream::next() {
   TRY_STATUS(fill());
+  while (inflight_.empty() && !eof_) TRY_STATUS(fill());
   if (inflight_.empty()) return internal_error("LeafStream::next past the end");
-  Result<NodeRef> r = inflight_.front().get();
+  Slot& front = inflight_.front();
+  Result<NodeRef> r = front.ready ? std::move(*front.ready) : front.pending.get();
   inflight_.pop_front();
   return r;
+}
+
+Result<NodeRef> build_small_file(uint8_t* data, size_t n, const CidBuilder& cids, const DagOptions& opts,
+                                 BlockSink* sink) {
+  const bool trickle = opts.layout == Layout::kTrickle;
+  if (n == 0) {
+    // Trickle's root is always a File node, even over nothing.
+    if (trickle) return put_file_node(cids, sink, {});
+    return empty_file(cids, opts, sink);
+  }
+  NodeRef leaf = TRY(make_leaf(data, n, cids, opts.raw_leaves, trickle ? DataType::kRaw : DataType::kFile, sink));
+  if (trickle) return put_file_node(cids, sink, {leaf});
+  return leaf;
 }
 
 Result<NodeRef> build_file(ByteReader& input, const ChunkSpec& chunker, const DagOptions& opts,

@@ -11,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 
 #include "base/buffer_pool.h"
 #include "base/error.h"
@@ -22,7 +23,7 @@
 
 namespace ipfskit::unixfs {
 
-// Called on the importing thread with the number of bytes just read.
+// Called with the number of bytes just read, possibly from worker threads.
 using ProgressFn = std::function<void(uint64_t bytes)>;
 
 // Shared machinery for importing many files: the worker pool and the chunk
@@ -56,6 +57,7 @@ class LeafStream {
 
  private:
   Status fill();
+  void submit(PooledBuffer buf, size_t n, bool inline_now);
 
   Chunker& chunker_;
   ImportContext& ctx_;
@@ -64,9 +66,29 @@ class LeafStream {
   DataType leaf_type_;
   BlockSink* sink_;
   ProgressFn progress_;
-  std::deque<std::future<Result<NodeRef>>> inflight_;
+  // Leaves in output order: computed inline (ready) or on a worker (future).
+  struct Slot {
+    std::optional<Result<NodeRef>> ready;
+    std::future<Result<NodeRef>> pending;
+  };
+  std::deque<Slot> inflight_;
+  // The newest chunk read, not yet handed to a worker: if it turns out to be
+  // the last one it is encoded on this thread, so one-chunk files never pay
+  // for a thread handoff.
+  PooledBuffer held_;
+  size_t held_size_ = 0;
   bool eof_ = false;
 };
+
+// Room a caller must leave before and after data passed to build_small_file().
+inline constexpr size_t kLeafHeadroom = 16;
+inline constexpr size_t kLeafTailroom = 16;
+
+// Builds a file that fits in one fixed-size chunk (`n` bytes at `data`, with
+// kLeafHeadroom writable bytes before and kLeafTailroom after), giving the
+// same DAG build_file() would. Thread safe.
+Result<NodeRef> build_small_file(uint8_t* data, size_t n, const CidBuilder& cids, const DagOptions& opts,
+                                 BlockSink* sink);
 
 // Builds the file DAG with the layout in `opts` and returns its root. An
 // empty input gives Kubo's empty file node.

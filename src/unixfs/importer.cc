@@ -46,22 +46,43 @@ std::string mode_name(mode_t m) {
   return "special file";
 }
 
-Result<std::vector<std::string>> list_dir(const std::string& path, bool hidden) {
+struct Entry {
+  std::string name;
+  unsigned char type;  // DT_REG, DT_DIR, DT_LNK, ... or DT_UNKNOWN
+  bool operator<(const Entry& o) const { return name < o.name; }
+};
+
+// A directory's entries sorted by name, with the types readdir reports (so
+// most entries need no stat).
+Result<std::vector<Entry>> list_dir(const std::string& path, bool hidden) {
   DIR* d = ::opendir(path.c_str());
   if (d == nullptr) return tl::unexpected(errno_error("open directory " + path));
-  std::vector<std::string> names;
+  std::vector<Entry> entries;
   errno = 0;
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
     if (!hidden && name[0] == '.') continue;
-    names.push_back(std::move(name));
+    entries.push_back(Entry{std::move(name), e->d_type});
   }
   int err = errno;
   ::closedir(d);
   if (err != 0) return tl::unexpected(errno_error("read directory " + path, err));
-  std::sort(names.begin(), names.end());
-  return names;
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+// The file type of `path`: from readdir's hint when it has one, else lstat.
+Result<mode_t> file_type(const std::string& path, unsigned char hint) {
+  switch (hint) {
+    case DT_REG: return S_IFREG;
+    case DT_DIR: return S_IFDIR;
+    case DT_LNK: return S_IFLNK;
+    default: break;
+  }
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return tl::unexpected(errno_error("stat " + path));
+  return st.st_mode & S_IFMT;
 }
 
 }  // namespace
@@ -74,61 +95,154 @@ Importer::Importer(ImportOptions options, BlockSink* sink, AddedFn on_added, Pro
       cids_(o_.dag),
       ctx_(std::make_unique<ImportContext>(o_.workers, o_.chunker.max_chunk())) {}
 
-Importer::~Importer() = default;
+Importer::~Importer() {
+  // Workers may still be importing queued files that refer to this importer.
+  for (auto& q : queue_)
+    if (q->group && q->group->done.valid()) q->group->done.wait();
+}
 
 Result<NodeRef> Importer::add_file(const std::string& path) {
   UniqueFd fd = TRY(open_file(path, O_RDONLY));
-  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  struct stat st;
+  if (::fstat(fd.get(), &st) == 0 && st.st_size > (8 << 20)) ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   FdReader reader(fd.get(), path);
   return build_file(reader, o_.chunker, o_.dag, *ctx_, sink_, progress_);
 }
 
-// Imports `fs_path` (a file, directory or symlink) whose output name is
-// `out_name`. File events are emitted at once; directory events are
-// appended to `dirs` in the order Kubo prints them.
-Result<NodeRef> Importer::add_tree(const std::string& fs_path, const std::string& out_name,
-                                   std::vector<AddedEntry>& dirs) {
+Result<std::optional<NodeRef>> Importer::add_small_file(const std::string& path, BlockSink* sink) {
+  UniqueFd fd = TRY(open_file(path, O_RDONLY));
   struct stat st;
-  if (::lstat(fs_path.c_str(), &st) != 0) return tl::unexpected(errno_error("stat " + fs_path));
-  if (S_ISLNK(st.st_mode)) {
+  if (::fstat(fd.get(), &st) != 0) return tl::unexpected(errno_error("stat " + path));
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (o_.chunker.kind != ChunkSpec::Kind::kFixed || size > o_.chunker.size) return std::optional<NodeRef>();
+  Bytes buf(kLeafHeadroom + size + kLeafTailroom + 1);
+  FdReader reader(fd.get(), path);
+  // One byte more than the size: a file that grew since fstat goes the streaming way.
+  size_t n = TRY(reader.read_full(buf.data() + kLeafHeadroom, size + 1));
+  if (n > size) return std::optional<NodeRef>();
+  if (progress_) progress_(n);
+  NodeRef node = TRY(build_small_file(buf.data() + kLeafHeadroom, n, cids_, o_.dag, sink));
+  return std::optional<NodeRef>(std::move(node));
+}
+
+void Importer::submit_group() {
+  if (!open_group_) return;
+  std::shared_ptr<Group> g = std::move(open_group_);
+  g->results.reserve(g->paths.size());
+  auto job = [this, g]() -> Status {
+    CollectingSink collected;
+    for (const std::string& p : g->paths) g->results.push_back(add_small_file(p, sink_ ? &collected : nullptr));
+    return sink_ ? collected.flush_to(*sink_) : Status{};
+  };
+  if (ctx_->pool() != nullptr) {
+    g->done = ctx_->pool()->submit(std::move(job)).share();
+  } else {
+    std::promise<Status> now;
+    now.set_value(job());
+    g->done = now.get_future().share();
+  }
+}
+
+Status Importer::finish(Queued& q) {
+  if (q.node) return {};
+  if (q.is_dir) {
+    // Its entries come before it in the queue, so they are all finished.
+    DirectoryBuilder dir(o_.dag);
+    for (auto& [name, child] : q.children) {
+      TRY_STATUS(finish(*child));
+      dir.add(name, *child->node);
+    }
+    q.children.clear();
+    q.node = TRY(dir.build(cids_, sink_));
+    (*q.dirs)[q.dir_index] = AddedEntry{q.out_name, q.node->cid, q.node->tsize};
+    return {};
+  }
+  if (q.group == open_group_) submit_group();
+  TRY_STATUS(q.group->done.get());
+  std::optional<NodeRef> small = TRY(std::move(q.group->results[q.index]));
+  if (small) {
+    q.node = std::move(small);
+  } else {
+    q.node = TRY(add_file(q.fs_path));  // a large file streams here, in walk order
+  }
+  return {};
+}
+
+Status Importer::drain(size_t keep) {
+  while (queue_.size() > keep) {
+    std::shared_ptr<Queued> q = queue_.front();
+    TRY_STATUS(finish(*q));
+    queue_.pop_front();
+    if (on_added_ && !q->is_dir) on_added_(AddedEntry{q->out_name, q->node->cid, q->node->tsize});
+  }
+  return {};
+}
+
+// Imports `fs_path` (a file, directory or symlink) whose output name is
+// `out_name`. Files and symlinks join the walk-order queue (their events are
+// emitted as it drains); directory events are appended to `dirs` in the
+// order Kubo prints them. A returned entry may still be unfinished.
+Result<std::shared_ptr<Importer::Queued>> Importer::add_tree(const std::string& fs_path, const std::string& out_name,
+                                                             std::vector<AddedEntry>& dirs, unsigned char type_hint) {
+  const mode_t type = TRY(file_type(fs_path, type_hint));
+  auto q = std::make_shared<Queued>();
+  q->fs_path = fs_path;
+  q->out_name = out_name;
+  if (S_ISLNK(type)) {
     char target[PATH_MAX + 1];
     ssize_t n = ::readlink(fs_path.c_str(), target, PATH_MAX);
     if (n < 0) return tl::unexpected(errno_error("readlink " + fs_path));
-    NodeRef node = TRY(put_symlink(cids_, sink_, std::string_view(target, static_cast<size_t>(n))));
-    if (on_added_) on_added_(AddedEntry{out_name, node.cid, node.tsize});
-    return node;
+    q->node = TRY(put_symlink(cids_, sink_, std::string_view(target, static_cast<size_t>(n))));
+    queue_.push_back(q);
+    return q;
   }
-  if (S_ISREG(st.st_mode)) {
-    NodeRef node = TRY(add_file(fs_path));
-    if (on_added_) on_added_(AddedEntry{out_name, node.cid, node.tsize});
-    return node;
+  if (S_ISREG(type)) {
+    // Small files are read and hashed by workers while the walk continues,
+    // so many small files use every core; the queue keeps output in order.
+    constexpr size_t kMaxQueued = 1024;
+    constexpr size_t kGroupSize = 64;
+    if (!open_group_) open_group_ = std::make_shared<Group>();
+    q->group = open_group_;
+    q->index = open_group_->paths.size();
+    open_group_->paths.push_back(fs_path);
+    if (open_group_->paths.size() >= kGroupSize) submit_group();
+    queue_.push_back(q);
+    if (queue_.size() > kMaxQueued) TRY_STATUS(drain(kMaxQueued / 2));
+    return q;
   }
-  if (S_ISDIR(st.st_mode)) {
-    std::vector<std::string> names = TRY(list_dir(fs_path, o_.hidden));
-    DirectoryBuilder dir(o_.dag);
-    for (const std::string& name : names) {
-      std::string child_path = join(fs_path, name);
+  if (S_ISDIR(type)) {
+    std::vector<Entry> entries = TRY(list_dir(fs_path, o_.hidden));
+    std::vector<std::pair<std::string, std::shared_ptr<Queued>>> children;
+    children.reserve(entries.size());
+    constexpr size_t kMaxQueued = 1024;
+    if (queue_.size() > kMaxQueued) TRY_STATUS(drain(kMaxQueued / 2));
+    for (const Entry& e : entries) {
+      std::string child_path = join(fs_path, e.name);
       if (!o_.empty_dirs) {
-        struct stat cst;
-        if (::lstat(child_path.c_str(), &cst) == 0 && S_ISDIR(cst.st_mode)) {
+        auto t = file_type(child_path, e.type);
+        if (t && S_ISDIR(*t)) {
           auto sub = list_dir(child_path, o_.hidden);
           if (sub && sub->empty()) continue;
         }
       }
-      NodeRef child = TRY(add_tree(child_path, join(out_name, name), dirs));
-      dir.add(name, std::move(child));
+      children.emplace_back(e.name, TRY(add_tree(child_path, join(out_name, e.name), dirs, e.type)));
     }
-    NodeRef node = TRY(dir.build(cids_, sink_));
-    dirs.push_back(AddedEntry{out_name, node.cid, node.tsize});
-    return node;
+    // Built when the queue drains to it, after all its entries.
+    q->is_dir = true;
+    q->children = std::move(children);
+    q->dirs = &dirs;
+    q->dir_index = dirs.size();
+    dirs.push_back(AddedEntry{out_name, Cid(), 0});
+    queue_.push_back(q);
+    return q;
   }
-  return invalid_argument("unrecognized file type for " + fs_path + ": " + mode_name(st.st_mode));
+  return invalid_argument("unrecognized file type for " + fs_path + ": " + mode_name(type));
 }
 
 Result<NodeRef> Importer::add_paths(const std::vector<std::string>& paths) {
   TRY_STATUS(validate(o_.dag));
   if (paths.empty()) return invalid_argument("expected a file argument");
-  [[maybe_unused]] uint64_t bytes = TRY(scan(paths, o_));
+  TRY_STATUS(scan(paths, o_, /*count_bytes=*/false));
 
   // Resolve each argument first so that bad arguments fail before any work.
   struct Arg {
@@ -165,7 +279,9 @@ Result<NodeRef> Importer::add_paths(const std::vector<std::string>& paths) {
     NodeRef last;
     for (const Arg& a : args) {
       std::vector<AddedEntry> dirs;
-      last = TRY(add_tree(a.fs_path, a.name, dirs));
+      auto q = TRY(add_tree(a.fs_path, a.name, dirs, DT_UNKNOWN));
+      TRY_STATUS(drain(0));
+      last = *q->node;
       if (on_added_)
         for (const AddedEntry& d : dirs) on_added_(d);
     }
@@ -176,8 +292,9 @@ Result<NodeRef> Importer::add_paths(const std::vector<std::string>& paths) {
   std::map<std::string, std::vector<AddedEntry>> dirs_by_name;  // printed in name order
   for (const Arg& a : args) {
     std::vector<AddedEntry>& dirs = dirs_by_name[a.name];
-    NodeRef node = TRY(add_tree(a.fs_path, a.name, dirs));
-    wrapper.add(a.name, std::move(node));
+    auto q = TRY(add_tree(a.fs_path, a.name, dirs, DT_UNKNOWN));
+    TRY_STATUS(drain(0));
+    wrapper.add(a.name, *q->node);
   }
   NodeRef root = TRY(wrapper.build(cids_, sink_));
   if (on_added_) {
@@ -204,24 +321,38 @@ Result<NodeRef> Importer::add_stream(ByteReader& input, const std::string& name)
   return node;
 }
 
-Result<uint64_t> Importer::scan(const std::vector<std::string>& paths, const ImportOptions& options) {
+Result<uint64_t> Importer::scan(const std::vector<std::string>& paths, const ScanOptions& options) {
   uint64_t total = 0;
-  std::vector<std::pair<std::string, bool>> stack;  // path, is a command-line argument
-  for (auto it = paths.rbegin(); it != paths.rend(); ++it) stack.emplace_back(*it, true);
+  struct Item {
+    std::string path;
+    bool top;             // a command-line argument
+    unsigned char type;   // readdir's type hint
+  };
+  std::vector<Item> stack;
+  for (auto it = paths.rbegin(); it != paths.rend(); ++it) stack.push_back({*it, true, DT_UNKNOWN});
   while (!stack.empty()) {
-    auto [p, top] = stack.back();
+    Item item = std::move(stack.back());
     stack.pop_back();
-    struct stat st;
-    int rc = top && options.dereference_args ? ::stat(p.c_str(), &st) : ::lstat(p.c_str(), &st);
-    if (rc != 0) return tl::unexpected(errno_error(p));
-    if (S_ISREG(st.st_mode)) {
-      total += static_cast<uint64_t>(st.st_size);
-    } else if (S_ISDIR(st.st_mode)) {
-      if (!options.recursive) return invalid_argument(p + " is a directory, use the '-r' flag to specify directories");
-      std::vector<std::string> names = TRY(list_dir(p, options.hidden));
-      for (auto n = names.rbegin(); n != names.rend(); ++n) stack.emplace_back(join(p, *n), false);
-    } else if (!S_ISLNK(st.st_mode)) {
-      return invalid_argument("unrecognized file type for " + p + ": " + mode_name(st.st_mode));
+    mode_t type;
+    if (item.top) {
+      struct stat st;
+      int rc = options.dereference_args ? ::stat(item.path.c_str(), &st) : ::lstat(item.path.c_str(), &st);
+      if (rc != 0) return tl::unexpected(errno_error(item.path));
+      type = st.st_mode & S_IFMT;
+    } else {
+      type = TRY(file_type(item.path, item.type));
+    }
+    if (S_ISREG(type)) {
+      if (options.count_bytes) {
+        struct stat st;
+        if (::stat(item.path.c_str(), &st) == 0) total += static_cast<uint64_t>(st.st_size);
+      }
+    } else if (S_ISDIR(type)) {
+      if (!options.recursive) return invalid_argument(item.path + " is a directory, use the '-r' flag to specify directories");
+      std::vector<Entry> entries = TRY(list_dir(item.path, options.hidden));
+      for (auto n = entries.rbegin(); n != entries.rend(); ++n) stack.push_back({join(item.path, n->name), false, n->type});
+    } else if (!S_ISLNK(type)) {
+      return invalid_argument("unrecognized file type for " + item.path + ": " + mode_name(type));
     }
   }
   return total;

@@ -2,8 +2,11 @@
 // UnixFS, with `ipfs add`'s options and output.
 #pragma once
 
+#include <deque>
 #include <functional>
+#include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,11 +57,51 @@ class Importer {
   // what the import would refuse (a special file, an unreadable directory)
   // before anything is stored or printed, and returns the bytes to read (for
   // a progress bar). add_paths() runs it first.
-  static Result<uint64_t> scan(const std::vector<std::string>& paths, const ImportOptions& options);
+  // The byte count is only computed when `count_bytes` (it costs a stat per file).
+  struct ScanOptions {
+    bool recursive, hidden, dereference_args, count_bytes;
+  };
+  static Result<uint64_t> scan(const std::vector<std::string>& paths, const ScanOptions& options);
+  static Result<uint64_t> scan(const std::vector<std::string>& paths, const ImportOptions& options, bool count_bytes) {
+    return scan(paths, ScanOptions{options.recursive, options.hidden, options.dereference_args, count_bytes});
+  }
 
  private:
+  // A file or symlink in walk order. Small files are imported on a worker
+  // while the walk goes on; `node` is set once the entry is finished.
+  // Small files go to workers in groups (fewer thread handoffs, and their
+  // blocks are written together).
+  struct Group {
+    std::vector<std::string> paths;
+    std::vector<Result<std::optional<NodeRef>>> results;  // nullopt: too big for one piece
+    std::shared_future<Status> done;
+  };
+  // An entry of the walk, queued in post-order (children before their
+  // directory), finished as the queue drains.
+  struct Queued {
+    std::string fs_path, out_name;
+    std::shared_ptr<Group> group;  // a file: the group importing it
+    size_t index = 0;
+    // A directory: its entries, and its slot in the directory events.
+    bool is_dir = false;
+    std::vector<std::pair<std::string, std::shared_ptr<Queued>>> children;
+    std::vector<AddedEntry>* dirs = nullptr;
+    size_t dir_index = 0;
+    std::optional<NodeRef> node;
+  };
   Result<NodeRef> add_file(const std::string& path);
-  Result<NodeRef> add_tree(const std::string& fs_path, const std::string& out_name, std::vector<AddedEntry>& dirs);
+  // Imports a file in one piece if it fits in one chunk; nullopt otherwise.
+  Result<std::optional<NodeRef>> add_small_file(const std::string& path, BlockSink* sink);
+  void submit_group();
+  Result<std::shared_ptr<Queued>> add_tree(const std::string& fs_path, const std::string& out_name,
+                                           std::vector<AddedEntry>& dirs, unsigned char type_hint);
+  // Finishes queued entries in walk order, emitting their events, until at
+  // most `keep` remain.
+  Status drain(size_t keep);
+  Status finish(Queued& q);
+
+  std::deque<std::shared_ptr<Queued>> queue_;
+  std::shared_ptr<Group> open_group_;  // collecting, not yet submitted
 
   ImportOptions o_;
   BlockSink* sink_;

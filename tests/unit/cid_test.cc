@@ -69,7 +69,7 @@ TEST(Cid, RejectsReservedVersions) {
 
 TEST(Cid, BinaryPrefixParsing) {
   auto c = *Cid::parse("bafybeif7ztnhq65lumvvtr4ekcwd2ifwgm3awq4zfr3srh462rwyinlb4y");
-  Bytes buf = c.bytes();
+  Bytes buf = to_bytes(c.bytes());
   buf.push_back(0xaa);
   auto p = Cid::read_prefix(buf);
   ASSERT_TRUE(p);

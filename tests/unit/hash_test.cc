@@ -53,7 +53,7 @@ TEST(Multihash, ComputesAndParses) {
   EXPECT_EQ(*back, *mh);
   Bytes truncated(mh->bytes().begin(), mh->bytes().end() - 1);
   EXPECT_FALSE(Multihash::from_bytes(truncated));
-  Bytes trailing = mh->bytes();
+  Bytes trailing = to_bytes(mh->bytes());
   trailing.push_back(0);
   EXPECT_FALSE(Multihash::from_bytes(trailing));
   EXPECT_EQ(Multihash::compute(0x1e, {as_bytes("x")}).error().code(), Code::kUnsupported);  // blake3
