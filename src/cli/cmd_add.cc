@@ -226,7 +226,9 @@ void register_add(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--stdin-name", f->stdin_name, "name for content read from standard input");
   cmd->add_flag("--pin", f->pin, "pin the root (default true; --pin=false to skip)");
   f->pin_name_opt = cmd->add_option("--pin-name", f->pin_name, "name for the root's pin");
-  cmd->add_option("--pin-meta", f->pin_meta, "key=value metadata for the root's pin (repeatable)");
+  cmd->add_option("--pin-meta", f->pin_meta, "key=value metadata for the root's pin (repeatable)")
+      ->allow_extra_args(false)
+      ->take_all();
   cmd->add_flag("--parallel", f->parallel, "treat comma-separated paths (a,b,c) as separate adds, run in parallel");
   cmd->callback([f, &ctx, &action] { action = [f, &ctx] { return run_add(*f, ctx); }; });
 }

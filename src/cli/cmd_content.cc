@@ -96,14 +96,17 @@ void register_content(CLI::App& app, Context& ctx, Action& action) {
         while (!p.empty() && p.back() == '/') p.pop_back();
         out = p.substr(p.rfind('/') == std::string::npos ? 0 : p.rfind('/') + 1);
       }
-      std::fprintf(stderr, "Saving file(s) to %s\n", out.c_str());
+      Cid cid = TRY(node->resolve(gf->path));
+      TRY_STATUS(node->stat(cid));  // fail before announcing anything when the root is missing
+      std::printf("Saving file(s) to %s\n", out.c_str());
+      std::fflush(stdout);
       std::unique_ptr<ProgressBar> bar;
       unixfs::ProgressFn progress;
       if (gf->progress || stderr_is_terminal()) {
         bar = std::make_unique<ProgressBar>(0);
         progress = [&](uint64_t n) { bar->add(n); };
       }
-      Status st = node->get(gf->path, out, progress);
+      Status st = node->get(cid.to_string(), out, progress);
       if (bar) bar->finish();
       return st;
     };

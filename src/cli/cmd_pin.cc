@@ -40,7 +40,7 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* add = pin->add_subcommand("add", "Pin CIDs or paths (recursively by default); from standard input when none");
   add->add_option("cids", af->cids, "CIDs or paths; comma-separated lists with --parallel");
   af->name_opt = add->add_option("--name", af->name, "a name for the pins");
-  add->add_option("--meta", af->meta, "key=value metadata (repeatable)");
+  add->add_option("--meta", af->meta, "key=value metadata (repeatable)")->allow_extra_args(false)->take_all();
   add->add_flag("--direct", af->direct, "pin only the block itself");
   add->add_flag("-r,--recursive", af->recursive, "pin the whole DAG (default true)");
   add->add_flag("--parallel", af->parallel, "accept comma-separated batches (a,b,c)");

@@ -288,6 +288,18 @@ Result<ImportReport> Node::dag_import(ByteReader& in, bool pin_roots,
   report.roots = reader->roots();
   {
     auto batch = TRY(repo_->blocks().begin());
+    // Blocks are written in groups: one write for many small blocks.
+    std::vector<car::Block> group;
+    uint64_t group_bytes = 0;
+    auto flush = [&]() -> Status {
+      std::vector<std::pair<Cid, ByteView>> views;
+      views.reserve(group.size());
+      for (const auto& b : group) views.emplace_back(b.cid, ByteView(b.data));
+      TRY_STATUS(batch->put_many(views));
+      group.clear();
+      group_bytes = 0;
+      return {};
+    };
     for (;;) {
       auto block = TRY(reader->next());
       if (!block) break;
@@ -296,10 +308,13 @@ Result<ImportReport> Node::dag_import(ByteReader& in, bool pin_roots,
       if (!ok) return invalid_argument("CAR holds a bad block: " + ok.error().message());
       if (block->data.size() > unixfs::kBlockSizeLimit)
         return make_error(Code::kResourceExhausted, "CAR block " + block->cid.to_string() + " exceeds the block size limit");
-      TRY_STATUS(batch->put(block->cid, block->data));
       ++report.blocks;
       report.bytes += block->data.size();
+      group_bytes += block->data.size();
+      group.push_back(std::move(*block));
+      if (group.size() >= 4096 || group_bytes >= (8 << 20)) TRY_STATUS(flush());
     }
+    TRY_STATUS(flush());
     TRY_STATUS(batch->commit());
   }
   if (pin_roots) {

@@ -61,12 +61,56 @@ expect_error cid-format-spec -- cid format -f %Q QmUNLLsPACCz1vLxQVkXqqLX5R1X345
 expect_error cid-v0-raw -- cid format -v 0 bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku
 expect_error cid-bad-base -- cid format -b base99 QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn
 
+# Content commands with bad or missing input.
+missing=QmUbBALi174SnogsUzLpYbD4xPiBSFANF4iztWCsHbMKh2   # a valid CID that is not stored
+good=$("$K" add -Q file.txt)
+expect_error cat-missing -- cat "$missing"
+expect_error cat-malformed -- cat not-a-cid
+expect_error cat-bad-path -- cat "$good/no/such/path"
+expect_error cat-negative-offset -- cat -o -1 "$good"
+# As Kubo: an offset past the end gives nothing, successfully.
+expect_eq cat-past-end "" "$("$K" cat -o 999 "$good")"
+expect_error get-missing -- get "$missing" -o out-missing
+expect_error ls-malformed -- ls "Qm!!!"
+expect_error refs-missing -- refs "$missing"
+expect_error block-get-missing -- block get "$missing"
+expect_error block-get-malformed -- block get bafyxyz
+expect_error block-put-bad-dagpb file.txt -- block put --cid-codec=dag-pb
+expect_error block-put-codec -- block put --cid-codec=nope file.txt
+expect_error pin-add-missing -- pin add "$missing"
+expect_error pin-add-malformed -- pin add "zzz"
+expect_error pin-rm-unpinned -- pin rm "$missing"
+expect_error dag-stat-missing -- dag stat "$missing"
+expect_error dag-export-v2-stdout -- dag export --car-version=2 "$good"
+# CAR files: garbage, truncated at every kind of point, a block that lies about its hash.
+head -c 5000 /dev/urandom > garbage.car
+expect_error car-garbage -- dag import garbage.car
+: > empty.car
+expect_error car-empty -- dag import empty.car
+"$K" dag export "$good" > good.car
+for cut in 1 5 20 $(( $(stat -c %s good.car) - 1 )); do
+  head -c $cut good.car > cut.car
+  expect_error "car-truncated-$cut" -- dag import cut.car
+done
+cp good.car lie.car
+printf 'X' | dd of=lie.car bs=1 seek=$(( $(stat -c %s lie.car) - 2 )) conv=notrunc status=none
+expect_error car-bad-hash -- dag import lie.car
+expect_error car-missing-file -- dag import nope.car
+expect_error config-unknown-key -- config set daemon.colour blue
+expect_error config-bad-value -- config set daemon.health_check_interval soon
+expect_error config-get-unknown -- config get nope.nope
+"$K" repo verify > /dev/null && pass || fail "repository unsound after bad input"
+expect_error repo-unknown-subcommand -- repo frobnicate
+
 mkdir -p "$IPFS_KIT_PATH"
+cp "$IPFS_KIT_PATH/config.json" config.saved
 echo '{not json' > "$IPFS_KIT_PATH/config.json"
 expect_error broken-config -- add file.txt
 echo '{"import": {"chunker": "size-0"}}' > "$IPFS_KIT_PATH/config.json"
 expect_error invalid-config-value -- add file.txt
-rm "$IPFS_KIT_PATH/config.json"
+cp config.saved "$IPFS_KIT_PATH/config.json"
+"$K" config set daemon.health_check_interval soon 2> /dev/null
+cmp -s config.saved "$IPFS_KIT_PATH/config.json" && pass || fail "a rejected config set changed the file"
 
 # Non-printable names are escaped, never written raw to the terminal.
 name=$(printf 'evil\033[2Jname')
