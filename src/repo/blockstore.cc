@@ -243,11 +243,18 @@ Result<std::unique_ptr<WriteBatch>> PackStore::begin() {
     auto q = TRY(db_.prepare("SELECT id, committed FROM packs ORDER BY id DESC"));
     while (TRY(q.step())) packs.emplace_back(q.column_int(0), static_cast<uint64_t>(q.column_int(1)));
   }
-  for (auto [id, committed] : packs) {
-    if (committed >= kPackTarget) continue;
+  for (auto [id, listed] : packs) {
+    if (listed >= kPackTarget) continue;
     auto fd = open_file(pack_path(id), O_RDWR | O_CREAT, 0644);
     if (!fd) continue;
     if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) continue;  // another writer's
+    // Re-read the committed length now that we hold the lock: the value
+    // listed above may predate a commit by the writer that just let go, and
+    // truncating to it would destroy that writer's blocks.
+    auto q = TRY(db_.prepare("SELECT committed FROM packs WHERE id = ?1"));
+    q.bind(1, id);
+    if (!TRY(q.step())) continue;  // compacted away meanwhile
+    const uint64_t committed = static_cast<uint64_t>(q.column_int(0));
     // Anything past the committed length is from a writer that crashed.
     if (::ftruncate(fd->get(), static_cast<off_t>(committed)) != 0)
       return tl::unexpected(errno_error("truncate " + pack_path(id)));
@@ -255,19 +262,24 @@ Result<std::unique_ptr<WriteBatch>> PackStore::begin() {
   }
   int64_t id;
   {
-    auto tx = TRY(sql::Transaction::begin(db_));
-    auto ins = TRY(db_.prepare("INSERT INTO packs (committed) VALUES (0)"));
-    TRY_STATUS(ins.run());
-    id = sqlite3_last_insert_rowid(db_.handle());
-    TRY_STATUS(tx.commit());
+    auto ins = TRY(db_.prepare("INSERT INTO packs (committed) VALUES (0) RETURNING id"));
+    if (!TRY(ins.step())) return internal_error("inserting a pack returned no id");
+    id = ins.column_int(0);
   }
   UniqueFd fd = TRY(open_file(pack_path(id), O_RDWR | O_CREAT, 0644));
   if (::flock(fd.get(), LOCK_EX) != 0) return tl::unexpected(errno_error("lock " + pack_path(id)));
-  if (::ftruncate(fd.get(), 0) != 0) return tl::unexpected(errno_error("truncate " + pack_path(id)));
+  // The pack was visible before we held its lock: another writer may have
+  // used it meanwhile. Continue from what is committed, never from zero.
+  auto q = TRY(db_.prepare("SELECT committed FROM packs WHERE id = ?1"));
+  q.bind(1, id);
+  if (!TRY(q.step())) return internal_error("new pack " + std::to_string(id) + " vanished");
+  const uint64_t committed = static_cast<uint64_t>(q.column_int(0));
+  if (::ftruncate(fd.get(), static_cast<off_t>(committed)) != 0)
+    return tl::unexpected(errno_error("truncate " + pack_path(id)));
   // Make the new file's directory entry durable before anything refers to it.
   UniqueFd dfd = TRY(open_file(dir_, O_RDONLY | O_DIRECTORY));
   ::fsync(dfd.get());
-  return std::unique_ptr<WriteBatch>(new WriteBatch(*this, id, std::move(fd), 0, std::move(gc_lock)));
+  return std::unique_ptr<WriteBatch>(new WriteBatch(*this, id, std::move(fd), committed, std::move(gc_lock)));
 }
 
 Result<std::optional<BlockLocation>> PackStore::locate(const Multihash& mh) {
@@ -380,10 +392,11 @@ Result<uint64_t> PackStore::compact() {
     uint64_t end = 0;
     UniqueFd out;
     if (!live.empty()) {
-      auto tx = TRY(sql::Transaction::begin(db_));
-      TRY_STATUS(TRY(db_.prepare("INSERT INTO packs (committed) VALUES (0)")).run());
-      target = sqlite3_last_insert_rowid(db_.handle());
-      TRY_STATUS(tx.commit());
+      auto ins = TRY(db_.prepare("INSERT INTO packs (committed) VALUES (0) RETURNING id"));
+      if (!TRY(ins.step())) return internal_error("inserting a pack returned no id");
+      target = ins.column_int(0);
+      ins.reset();
+      // No writer can take it: compaction runs under the exclusive GC lock.
       out = TRY(open_file(pack_path(target), O_RDWR | O_CREAT | O_TRUNC, 0644));
     }
     UniqueFd in = TRY(open_file(pack_path(p.id), O_RDONLY));

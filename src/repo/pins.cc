@@ -20,7 +20,7 @@ Status validate_pin(const PinRequest& p) {
 
 Status PinIndex::add_in_transaction(sql::Database& db, const std::vector<PinRequest>& pins, int64_t now) {
   auto find = TRY(db.prepare("SELECT id, type FROM pins WHERE cid = ?1"));
-  auto insert = TRY(db.prepare("INSERT INTO pins (cid, type, name, created) VALUES (?1, ?2, ?3, ?4)"));
+  auto insert = TRY(db.prepare("INSERT INTO pins (cid, type, name, created) VALUES (?1, ?2, ?3, ?4) RETURNING id"));
   auto upgrade = TRY(db.prepare("UPDATE pins SET type = 0 WHERE id = ?1"));
   auto rename = TRY(db.prepare("UPDATE pins SET name = ?2 WHERE id = ?1"));
   auto meta = TRY(db.prepare("INSERT OR REPLACE INTO pin_meta (pin, key, value) VALUES (?1, ?2, ?3)"));
@@ -40,8 +40,9 @@ Status PinIndex::add_in_transaction(sql::Database& db, const std::vector<PinRequ
       if (p.name) insert.bind(3, *p.name);
       else insert.bind_null(3);
       insert.bind(4, now);
-      TRY_STATUS(insert.run());
-      id = sqlite3_last_insert_rowid(db.handle());
+      if (!TRY(insert.step())) return internal_error("inserting a pin returned no id");
+      id = insert.column_int(0);
+      insert.reset();
     }
     for (const auto& [k, v] : p.meta) TRY_STATUS(meta.bind(1, id).bind(2, k).bind(3, v).run());
   }

@@ -111,8 +111,9 @@ ByteView Statement::column_blob(int i) const {
 bool Statement::column_is_null(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
 
 Result<Transaction> Transaction::begin(Database& db) {
+  std::unique_lock<std::recursive_mutex> lock(db.tx_mu_);
   TRY_STATUS(db.exec("BEGIN IMMEDIATE"));
-  return Transaction(&db);
+  return Transaction(&db, std::move(lock));
 }
 
 Transaction::~Transaction() {

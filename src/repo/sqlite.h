@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,9 +36,13 @@ class Database {
   Error error(std::string_view what) const;
 
  private:
+  friend class Transaction;
   explicit Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
+  // A transaction belongs to the connection, not to a thread: threads that
+  // share this connection take turns with whole transactions.
+  std::recursive_mutex tx_mu_;
 };
 
 class Statement {
@@ -69,17 +74,19 @@ class Statement {
   sqlite3_stmt* stmt_;
 };
 
-// BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed uncommitted.
+// BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed uncommitted. Holds
+// the connection's transaction lock for its life.
 class Transaction {
  public:
   static Result<Transaction> begin(Database& db);
-  Transaction(Transaction&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  Transaction(Transaction&& o) noexcept : db_(o.db_), lock_(std::move(o.lock_)) { o.db_ = nullptr; }
   ~Transaction();
   Status commit();
 
  private:
-  explicit Transaction(Database* db) : db_(db) {}
+  Transaction(Database* db, std::unique_lock<std::recursive_mutex> lock) : db_(db), lock_(std::move(lock)) {}
   Database* db_;
+  std::unique_lock<std::recursive_mutex> lock_;
 };
 
 }  // namespace ipfskit::sql

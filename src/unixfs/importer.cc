@@ -127,8 +127,12 @@ Result<std::optional<NodeRef>> Importer::add_small_file(const std::string& path,
 
 void Importer::submit_group() {
   if (!open_group_) return;
-  std::shared_ptr<Group> g = std::move(open_group_);
-  g->results.reserve(g->paths.size());
+  std::shared_ptr<Group> owner = std::move(open_group_);
+  owner->results.reserve(owner->paths.size());
+  // The job must not own the group: the group holds the job's future, and a
+  // cycle would leak both. The queue entries keep the group alive until the
+  // job is done (finish() waits for it, and so does ~Importer).
+  Group* g = owner.get();
   auto job = [this, g]() -> Status {
     CollectingSink collected;
     for (const std::string& p : g->paths) g->results.push_back(add_small_file(p, sink_ ? &collected : nullptr));
