@@ -9,9 +9,9 @@
 
 #include "cli/app.h"
 #include "cli/output.h"
+#include "core/add_options.h"
 #include "core/node.h"
 #include "unixfs/importer.h"
-#include "unixfs/profile.h"
 
 namespace ipfskit::cli {
 
@@ -38,76 +38,30 @@ struct AddFlags {
   CLI::Option* upgrade_opt = nullptr;
 };
 
-// Resolves profile, config and flags into import options, with Kubo's rules:
-// flags beat config, config beats the profile; a hash other than sha2-256
-// implies CIDv1; CIDv1 implies raw leaves unless they were set explicitly.
-Result<unixfs::ImportOptions> resolve_options(AddFlags& f, const Config& cfg, size_t workers) {
-  std::string profile_name = f.profile;
-  if (profile_name.empty()) profile_name = cfg.get("import.profile")->get<std::string>();
-  unixfs::Profile profile = TRY(unixfs::profile_by_name(profile_name));
-
-  unixfs::ImportOptions o;
-  o.dag = profile.dag;
-  o.workers = workers;
-  o.recursive = f.recursive;
-  o.hidden = f.hidden;
-  o.wrap = f.wrap;
-  o.empty_dirs = f.empty_dirs;
-  o.dereference_args = f.dereference_args;
-
-  auto conf = [&](const char* key) { return *cfg.get(key); };
-
-  // CID version: explicit (flag or config) or the profile's.
-  std::optional<int> version_explicit;
-  if (f.cid_version_opt->count() > 0) version_explicit = f.cid_version;
-  else if (!conf("import.cid_version").is_null()) version_explicit = conf("import.cid_version").get<int>();
-  if (version_explicit && *version_explicit != 0 && *version_explicit != 1)
-    return invalid_argument("unknown CID version: " + std::to_string(*version_explicit));
-  o.dag.cid_version = version_explicit ? static_cast<uint64_t>(*version_explicit) : profile.dag.cid_version;
-
-  // Hash function.
-  std::string hash = f.hash;
-  if (hash.empty() && !conf("import.hash").is_null()) hash = conf("import.hash").get<std::string>();
-  if (!hash.empty()) {
-    auto info = multihash::by_name(hash);
-    if (!info || !info->implemented)
-      return invalid_argument("unrecognized hash function: \"" + hash + "\"");
-    o.dag.hash = info->code;
-  }
-  if (o.dag.hash != multihash::kSha2_256) {
-    if (version_explicit && *version_explicit == 0) return invalid_argument("CIDv0 only supports sha2-256");
-    o.dag.cid_version = 1;
-  }
-
-  // Raw leaves.
-  std::optional<bool> raw;
-  if (f.raw_leaves_opt->count() > 0) raw = f.raw_leaves;
-  else if (!conf("import.raw_leaves").is_null()) raw = conf("import.raw_leaves").get<bool>();
-  else raw = profile.raw_leaves;
-  o.dag.raw_leaves = raw ? *raw : o.dag.cid_version > 0;
-
-  // Chunker.
-  std::string chunker = f.chunker;
-  if (chunker.empty() && !conf("import.chunker").is_null()) chunker = conf("import.chunker").get<std::string>();
-  o.chunker = TRY(unixfs::parse_chunker(chunker, profile.chunk_size));
-
-  // Layout and links.
-  bool trickle = f.trickle;
-  if (f.trickle_opt->count() == 0 && !conf("import.layout").is_null())
-    trickle = conf("import.layout").get<std::string>() == "trickle";
-  o.dag.layout = trickle ? unixfs::Layout::kTrickle : unixfs::Layout::kBalanced;
-  if (f.max_links_opt->count() > 0) o.dag.max_links = f.max_file_links;
-
-  o.dag.inline_cids = f.inline_cids;
-  o.dag.inline_limit = f.inline_limit;
-  TRY_STATUS(unixfs::validate(o.dag));
-  return o;
+// The flags as core::AddParams (unset when the user did not give them).
+core::AddParams add_params(const AddFlags& f) {
+  core::AddParams p;
+  if (!f.profile.empty()) p.profile = f.profile;
+  if (!f.chunker.empty()) p.chunker = f.chunker;
+  if (!f.hash.empty()) p.hash = f.hash;
+  if (f.cid_version_opt->count() > 0) p.cid_version = f.cid_version;
+  if (f.raw_leaves_opt->count() > 0) p.raw_leaves = f.raw_leaves;
+  if (f.trickle_opt->count() > 0) p.trickle = f.trickle;
+  if (f.max_links_opt->count() > 0) p.max_links = f.max_file_links;
+  p.inline_cids = f.inline_cids;
+  p.inline_limit = f.inline_limit;
+  p.recursive = f.recursive;
+  p.hidden = f.hidden;
+  p.wrap = f.wrap;
+  p.empty_dirs = f.empty_dirs;
+  p.dereference_args = f.dereference_args;
+  return p;
 }
 
 Status run_add(AddFlags& f, Context& ctx) {
   core::Node* node = TRY(ctx.node());
   core::AddOptions add;
-  add.import = TRY(resolve_options(f, node->repo().config(), ctx.workers));
+  add.import = TRY(core::resolve_import_options(add_params(f), node->repo().config(), ctx.workers));
   add.only_hash = f.only_hash;
   add.pin = f.pin && !f.only_hash;
   if (f.pin_name_opt->count() > 0) {

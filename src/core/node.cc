@@ -12,6 +12,7 @@
 #include <atomic>
 #include <future>
 
+#include "archive/tar.h"
 #include "car/car.h"
 #include "codec/dagcbor.h"
 #include "codec/dagpb.h"
@@ -97,6 +98,12 @@ Result<unixfs::NodeRef> Node::add_stream(ByteReader& input, const std::string& n
                                          const unixfs::AddedFn& on_added, const unixfs::ProgressFn& progress) {
   return add_with(*repo_, options, workers_, on_added, progress,
                   [&](unixfs::Importer& imp) { return imp.add_stream(input, name); });
+}
+
+Result<unixfs::NodeRef> Node::add_entries(unixfs::UploadSource& source, const AddOptions& options,
+                                          const unixfs::AddedFn& on_added, const unixfs::ProgressFn& progress) {
+  return add_with(*repo_, options, workers_, on_added, progress,
+                  [&](unixfs::Importer& imp) { return imp.add_entries(source); });
 }
 
 Result<Cid> Node::resolve(std::string_view path) { return exporter().resolve(path); }
@@ -205,6 +212,59 @@ Status Node::get(std::string_view path, const std::string& out, const unixfs::Pr
   UniqueFd dir(dirfd);
   unixfs::Exporter ex = exporter();
   return write_tree(ex, dir.get(), name, cid, out, progress);
+}
+
+Status Node::get_tar(std::string_view path, const std::string& name, const std::function<Status(ByteView)>& out) {
+  Cid root = TRY(resolve(path));
+  unixfs::Exporter ex = exporter();
+  archive::TarWriter tar(out);
+  struct Frame {
+    std::string path;
+    std::vector<unixfs::DirEntry> entries;
+    size_t next = 0;
+  };
+  constexpr size_t kMaxDepth = 1024;
+  std::vector<Frame> stack;
+  auto write_one = [&](const std::string& entry_path, const Cid& cid) -> Status {
+    unixfs::NodeInfo info = TRY(ex.stat(cid));
+    switch (info.kind) {
+      case unixfs::NodeKind::kFile:
+        TRY_STATUS(tar.file(entry_path, info.size, info.mode.value_or(0644) & 07777));
+        return ex.read(cid, 0, std::nullopt, [&](ByteView b) { return tar.content(b); });
+      case unixfs::NodeKind::kSymlink:
+        return tar.symlink(entry_path, TRY(ex.read_symlink(cid)));
+      case unixfs::NodeKind::kDirectory:
+      case unixfs::NodeKind::kHAMTDirectory: {
+        if (stack.size() >= kMaxDepth) return invalid_argument("directory nesting deeper than " + std::to_string(kMaxDepth));
+        TRY_STATUS(tar.directory(entry_path, info.mode.value_or(0755) & 07777));
+        Frame f{entry_path, {}, 0};
+        TRY_STATUS(ex.list(cid, [&](const unixfs::DirEntry& e) -> Status {
+          if (!safe_entry_name(e.name))
+            return invalid_argument("refusing unsafe entry name \"" + e.name + "\" in " + entry_path);
+          f.entries.push_back(e);
+          return {};
+        }));
+        stack.push_back(std::move(f));
+        return {};
+      }
+      case unixfs::NodeKind::kOther:
+        return unsupported(entry_path + " is not a UnixFS file, directory or symlink");
+    }
+    return {};
+  };
+  if (!safe_entry_name(name)) return invalid_argument("invalid archive name \"" + name + "\"");
+  TRY_STATUS(write_one(name, root));
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.next == top.entries.size()) {
+      stack.pop_back();
+      continue;
+    }
+    const unixfs::DirEntry e = top.entries[top.next++];
+    const std::string entry_path = top.path + "/" + e.name;
+    TRY_STATUS(write_one(entry_path, e.cid));
+  }
+  return tar.finish();
 }
 
 // ---- blocks and DAGs ----

@@ -99,6 +99,10 @@ class Node {
   Result<unixfs::NodeRef> add_stream(ByteReader& input, const std::string& name, const AddOptions& options,
                                      const unixfs::AddedFn& on_added, const unixfs::ProgressFn& progress = nullptr);
 
+  // An upload's entries (the RPC's multipart add), streamed.
+  Result<unixfs::NodeRef> add_entries(unixfs::UploadSource& source, const AddOptions& options,
+                                      const unixfs::AddedFn& on_added, const unixfs::ProgressFn& progress = nullptr);
+
   // "CID", "CID/a/b", "/ipfs/CID/a/b".
   Result<Cid> resolve(std::string_view path);
   Status cat(std::string_view path, uint64_t offset, std::optional<uint64_t> length, const unixfs::ContentFn& out);
@@ -108,6 +112,10 @@ class Node {
   // exist). Names from the DAG are untrusted: a name that is empty, ".", "..",
   // or contains '/' or NUL is refused, and nothing is written outside `out`.
   Status get(std::string_view path, const std::string& out, const unixfs::ProgressFn& progress = nullptr);
+
+  // The file, directory or symlink at `path` as a tar stream (the RPC's
+  // `get`) whose top entry is called `name`. Unsafe entry names are refused.
+  Status get_tar(std::string_view path, const std::string& name, const std::function<Status(ByteView)>& out);
 
   // ---- blocks and DAGs ----
   Result<Bytes> block_get(const Cid& cid);

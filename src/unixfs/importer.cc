@@ -325,6 +325,128 @@ Result<NodeRef> Importer::add_stream(ByteReader& input, const std::string& name)
   return node;
 }
 
+namespace {
+
+// The directory tree of an upload, built as its entries arrive.
+struct UploadDir {
+  std::map<std::string, UploadDir> dirs;
+  std::map<std::string, NodeRef> leaves;  // files and symlinks
+};
+
+constexpr size_t kMaxUploadDepth = 256;
+
+Result<std::vector<std::string>> split_upload_path(std::string_view path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    std::string_view part = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (part.empty() || part == "." || part == "..")
+      return invalid_argument("invalid path in upload: \"" + std::string(path) + "\"");
+    if (part.find('\0') != std::string_view::npos) return invalid_argument("NUL byte in an upload path");
+    parts.emplace_back(part);
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (parts.size() > kMaxUploadDepth) return invalid_argument("upload path nested too deeply");
+  return parts;
+}
+
+}  // namespace
+
+Result<NodeRef> Importer::add_entries(UploadSource& source) {
+  TRY_STATUS(validate(o_.dag));
+  UploadDir root;
+  std::optional<NodeRef> lone;  // a nameless file
+  std::string lone_name;
+  size_t count = 0;
+  std::optional<AddedEntry> last;
+  auto report = [&](AddedEntry e) {
+    if (on_added_) on_added_(e);
+    last = std::move(e);
+  };
+  for (;;) {
+    std::optional<UploadEntry> e = TRY(source.next());
+    if (!e) break;
+    ++count;
+    if (e->path.empty()) {
+      if (e->kind != UploadEntry::Kind::kFile || count > 1)
+        return invalid_argument("only a lone file may be nameless in an upload");
+      NodeRef node = TRY(build_file(*e->content, o_.chunker, o_.dag, *ctx_, sink_, progress_));
+      lone_name = node.cid.to_string();
+      report(AddedEntry{lone_name, node.cid, node.tsize});
+      lone = node;
+      continue;
+    }
+    if (lone) return invalid_argument("only a lone file may be nameless in an upload");
+    std::vector<std::string> parts = TRY(split_upload_path(e->path));
+    UploadDir* dir = &root;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (dir->leaves.count(parts[i]) != 0) return invalid_argument("upload path goes through a file: " + e->path);
+      dir = &dir->dirs[parts[i]];
+    }
+    const std::string& name = parts.back();
+    if (dir->leaves.count(name) != 0 || (e->kind != UploadEntry::Kind::kDirectory && dir->dirs.count(name) != 0))
+      return invalid_argument("duplicate path in upload: " + e->path);
+    switch (e->kind) {
+      case UploadEntry::Kind::kDirectory: dir->dirs[name]; break;
+      case UploadEntry::Kind::kFile: {
+        NodeRef node = TRY(build_file(*e->content, o_.chunker, o_.dag, *ctx_, sink_, progress_));
+        report(AddedEntry{e->path, node.cid, node.tsize});
+        dir->leaves.emplace(name, std::move(node));
+        break;
+      }
+      case UploadEntry::Kind::kSymlink: {
+        char target[4097];
+        size_t n = TRY(e->content->read_full(reinterpret_cast<uint8_t*>(target), sizeof target));
+        if (n == sizeof target) return invalid_argument("symlink target longer than 4096 bytes: " + e->path);
+        NodeRef node = TRY(put_symlink(cids_, sink_, std::string_view(target, n)));
+        report(AddedEntry{e->path, node.cid, node.tsize});
+        dir->leaves.emplace(name, std::move(node));
+        break;
+      }
+    }
+  }
+  if (count == 0) return invalid_argument("the upload holds no files");
+  if (lone && !o_.wrap) return *lone;
+
+  // Directories, children first, names sorted.
+  std::optional<NodeRef> last_node = lone;
+  std::function<Result<NodeRef>(UploadDir&, const std::string&)> build = [&](UploadDir& d,
+                                                                           const std::string& path) -> Result<NodeRef> {
+    DirectoryBuilder builder(o_.dag);
+    for (auto& [name, sub] : d.dirs) {
+      std::string sub_path = path.empty() ? name : path + "/" + name;
+      NodeRef node = TRY(build(sub, sub_path));
+      report(AddedEntry{sub_path, node.cid, node.tsize});
+      last_node = node;
+      builder.add(name, std::move(node));
+    }
+    for (auto& [name, leaf] : d.leaves) builder.add(name, leaf);
+    if (builder.size() == 0) return put_empty_directory(cids_, sink_);
+    return builder.build(cids_, sink_);
+  };
+  if (o_.wrap) {
+    if (lone) root.leaves.emplace(lone_name, *lone);
+    NodeRef top = TRY(build(root, ""));
+    report(AddedEntry{"", top.cid, top.tsize});
+    return top;
+  }
+  // Without -w each top-level entry is its own root; the last one reported
+  // is the upload's.
+  for (auto& [name, sub] : root.dirs) {
+    NodeRef node = TRY(build(sub, name));
+    report(AddedEntry{name, node.cid, node.tsize});
+    last_node = node;
+  }
+  if (root.dirs.empty()) {
+    // Only files: the last one reported.
+    for (auto& [name, leaf] : root.leaves)
+      if (leaf.cid == last->cid) last_node = leaf;
+  }
+  return *last_node;
+}
+
 Result<uint64_t> Importer::scan(const std::vector<std::string>& paths, const ScanOptions& options) {
   uint64_t total = 0;
   struct Item {

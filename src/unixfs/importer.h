@@ -39,6 +39,24 @@ struct AddedEntry {
 
 using AddedFn = std::function<void(const AddedEntry&)>;
 
+// One entry of an upload (the parts of Kubo's multipart `add`): its path in
+// the upload and its kind. Paths are untrusted: "a/b/c" with no empty, "."
+// or ".." components; "" names a lone nameless file (printed as its CID).
+struct UploadEntry {
+  enum class Kind { kFile, kDirectory, kSymlink };
+  Kind kind = Kind::kFile;
+  std::string path;
+  ByteReader* content = nullptr;  // a file's content; a symlink's target
+};
+
+// Yields upload entries in order; nullopt at the end. An entry's content
+// is read before the next entry is asked for.
+class UploadSource {
+ public:
+  virtual ~UploadSource() = default;
+  virtual Result<std::optional<UploadEntry>> next() = 0;
+};
+
 class Importer {
  public:
   // `sink` may be null (--only-hash). `on_added` receives entries in Kubo's
@@ -52,6 +70,12 @@ class Importer {
 
   // Adds one stream as a file. Its output name is `name`, or its CID when empty.
   Result<NodeRef> add_stream(ByteReader& input, const std::string& name);
+
+  // Adds the entries of an upload, streaming each file's content. Parent
+  // directories need not be listed. Files are reported as they finish, then
+  // directories children first, names sorted, then the -w wrapper; the
+  // returned root is the last entry reported.
+  Result<NodeRef> add_entries(UploadSource& source);
 
   // Walks `paths` as the import will, without reading file contents: fails on
   // what the import would refuse (a special file, an unreadable directory)

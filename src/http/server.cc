@@ -1,0 +1,596 @@
+#include "http/server.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+
+namespace ipfskit::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// ---- small helpers ----
+
+std::optional<std::string> Request::header(std::string_view name) const {
+  std::string key(name);
+  for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto it = headers.find(key);
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> Request::param(std::string_view name) const {
+  auto it = query.find(std::string(name));
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> Request::params(std::string_view name) const {
+  std::vector<std::string> out;
+  auto range = query.equal_range(std::string(name));
+  for (auto it = range.first; it != range.second; ++it) out.push_back(it->second);
+  return out;
+}
+
+Response Response::text(int status, std::string body, std::string type) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", std::move(type));
+  return r;
+}
+
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;  // needs two hex digits
+      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi << 4 | lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string percent_encode_path(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string_view reason(int status) {
+  auto r = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+  return std::string_view(r.data(), r.size());  // a static string
+}
+
+namespace {
+
+// Waits until `fd` is readable (events=POLLIN) or writable (POLLOUT).
+Status wait_fd(int fd, short events, int timeout_seconds) {
+  pollfd p{fd, events, 0};
+  for (;;) {
+    int r = ::poll(&p, 1, timeout_seconds * 1000);
+    if (r > 0) return {};
+    if (r == 0) return make_error(Code::kTimeout, "connection timed out");
+    if (errno != EINTR) return tl::unexpected(errno_error("poll"));
+  }
+}
+
+Status send_all(int fd, ByteView data, int timeout_seconds) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      TRY_STATUS(wait_fd(fd, POLLOUT, timeout_seconds));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return make_error(Code::kUnavailable, "client went away");
+  }
+  return {};
+}
+
+}  // namespace
+
+// ---- server internals ----
+
+struct Server::Impl {
+  std::string name;
+  Limits limits;
+  std::vector<Route> routes;
+  const Filter* filter = nullptr;
+  const Observer* observer = nullptr;
+  net::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::unique_ptr<ThreadPool> workers;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::atomic<size_t> connections{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<size_t> in_flight{0};
+  std::atomic<bool> stopping{false};
+
+  const Route* find(const std::string& method, const std::string& path) const {
+    const Route* best = nullptr;
+    for (const Route& r : routes) {
+      if (!r.method.empty() && r.method != method) continue;
+      if (!r.prefix) {
+        if (r.path == path) return &r;
+      } else if (path.compare(0, r.path.size(), r.path) == 0) {
+        if (best == nullptr || r.path.size() > best->path.size()) best = &r;
+      }
+    }
+    return best;
+  }
+
+  void do_accept();
+};
+
+namespace {
+
+// The Exchange of a streaming route: synchronous I/O on the connection's
+// socket, from a worker thread, with timeouts.
+class SyncExchange final : public Exchange, public ByteReader {
+ public:
+  SyncExchange(const Request& req, int fd, beast::flat_buffer& buffer,
+               bhttp::request_parser<bhttp::buffer_body>& parser, const Limits& limits, bool head)
+      : req_(req), fd_(fd), buffer_(buffer), parser_(parser), limits_(limits), head_(head) {}
+
+  const Request& request() const override { return req_; }
+  ByteReader& body() override { return *this; }
+
+  // ByteReader: the request body.
+  Result<size_t> read(uint8_t* buf, size_t n) override {
+    if (n == 0) return 0;
+    for (;;) {
+      if (parser_.is_done()) return 0;
+      parser_.get().body().data = buf;
+      parser_.get().body().size = n;
+      if (buffer_.size() > 0) {
+        beast::error_code ec;
+        size_t used = parser_.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec == bhttp::error::body_limit) return make_error(Code::kResourceExhausted, "request body too large");
+        if (ec) return invalid_argument("malformed request body: " + ec.message());
+        size_t got = n - parser_.get().body().size;
+        if (got > 0) return got;
+        if (parser_.is_done()) return 0;
+        if (used > 0) continue;  // chunk framing consumed; try again
+      }
+      // Need more bytes from the socket.
+      auto space = buffer_.prepare(65536);
+      ssize_t r = ::recv(fd_, space.data(), space.size(), 0);
+      if (r > 0) {
+        buffer_.commit(static_cast<size_t>(r));
+        continue;
+      }
+      if (r == 0) return make_error(Code::kUnavailable, "client closed the connection mid-request");
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        TRY_STATUS(wait_fd(fd_, POLLIN, limits_.read_timeout_seconds));
+        continue;
+      }
+      if (errno == EINTR) continue;
+      return make_error(Code::kUnavailable, "client connection failed");
+    }
+  }
+
+  Status begin(int status, const std::vector<std::pair<std::string, std::string>>& headers,
+               std::optional<uint64_t> content_length) override {
+    if (started_) return internal_error("response already started");
+    started_ = true;
+    status_ = status;
+    chunked_ = !content_length.has_value();
+    std::string h = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason(status)) + "\r\n";
+    for (const auto& [k, v] : headers) h += k + ": " + v + "\r\n";
+    if (chunked_) h += "Transfer-Encoding: chunked\r\n";
+    else h += "Content-Length: " + std::to_string(*content_length) + "\r\n";
+    if (!keep_alive()) h += "Connection: close\r\n";
+    h += "\r\n";
+    return send_all(fd_, as_bytes(h), limits_.idle_timeout_seconds);
+  }
+
+  Status write(ByteView data) override {
+    if (!started_) return internal_error("write before begin");
+    if (head_ || data.empty()) return {};
+    bytes_out_ += data.size();
+    if (!chunked_) return send_all(fd_, data, limits_.idle_timeout_seconds);
+    char size[24];
+    int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    TRY_STATUS(send_all(fd_, ByteView(reinterpret_cast<uint8_t*>(size), static_cast<size_t>(n)),
+                        limits_.idle_timeout_seconds));
+    TRY_STATUS(send_all(fd_, data, limits_.idle_timeout_seconds));
+    return send_all(fd_, as_bytes("\r\n"), limits_.idle_timeout_seconds);
+  }
+
+  Status end() override {
+    if (ended_) return {};
+    ended_ = true;
+    if (started_ && chunked_ && !head_) return send_all(fd_, as_bytes("0\r\n\r\n"), limits_.idle_timeout_seconds);
+    return {};
+  }
+
+  bool started() const override { return started_; }
+  bool keep_alive() const { return parser_.get().keep_alive(); }
+  int status() const { return status_; }
+  uint64_t bytes_out() const { return bytes_out_; }
+
+  // Reads and discards what is left of the body (bounded), so the connection
+  // can carry the next request. False when it cannot be reused.
+  bool drain_body() {
+    uint8_t sink[16384];
+    uint64_t drained = 0;
+    while (!parser_.is_done()) {
+      auto n = read(sink, sizeof sink);
+      if (!n || *n == 0) return parser_.is_done();
+      drained += *n;
+      if (drained > (16u << 20)) return false;
+    }
+    return true;
+  }
+
+ private:
+  const Request& req_;
+  int fd_;
+  beast::flat_buffer& buffer_;
+  bhttp::request_parser<bhttp::buffer_body>& parser_;
+  const Limits& limits_;
+  bool head_;
+  bool started_ = false, chunked_ = false, ended_ = false;
+  int status_ = 0;
+  uint64_t bytes_out_ = 0;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Server::Impl& server) : s_(server), stream_(std::move(socket)) {
+    ++s_.connections;
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+  }
+  ~Session() { --s_.connections; }
+
+  void start() { do_read(true); }
+
+ private:
+  void do_read(bool first) {
+    if (s_.stopping) return close();
+    header_parser_.emplace();
+    header_parser_->header_limit(static_cast<uint32_t>(s_.limits.max_header_bytes));
+    stream_.expires_after(std::chrono::seconds(first ? s_.limits.read_timeout_seconds : s_.limits.idle_timeout_seconds));
+    bhttp::async_read_header(stream_, buffer_, *header_parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset)
+      return close();
+    if (ec == bhttp::error::header_limit) return send_error(431, "request header too large");
+    if (ec) return send_error(400, "malformed request: " + ec.message());
+    ++s_.in_flight;
+    started_ = std::chrono::steady_clock::now();
+    auto& h = header_parser_->get();
+    req_ = Request{};
+    req_.method = std::string(h.method_string());
+    req_.target = std::string(h.target());
+    req_.remote = remote_;
+    head_ = h.method() == bhttp::verb::head;
+    for (const auto& f : h) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req_.headers.emplace(std::move(name), std::string(f.value()));
+    }
+    std::string_view target = req_.target;
+    auto q = target.find('?');
+    auto path = percent_decode(target.substr(0, q), false);
+    if (!path || path->empty() || (*path)[0] != '/') return finish_with(Response::text(400, "invalid request path\n"), true);
+    req_.path = std::move(*path);
+    if (q != std::string_view::npos) {
+      std::string_view qs = target.substr(q + 1);
+      while (!qs.empty()) {
+        auto amp = qs.find('&');
+        std::string_view pair = qs.substr(0, amp);
+        qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
+        if (pair.empty()) continue;
+        auto eq = pair.find('=');
+        auto k = percent_decode(pair.substr(0, eq), true);
+        auto v = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+        if (!k || !v) return finish_with(Response::text(400, "invalid query string\n"), true);
+        req_.query.emplace(std::move(*k), std::move(*v));
+      }
+    }
+    if (s_.filter && *s_.filter) {
+      if (auto denied = (*s_.filter)(req_)) return finish_with(std::move(*denied), true);
+    }
+    route_ = s_.find(req_.method, req_.path);
+    if (route_ == nullptr) return finish_with(Response::text(404, "404 page not found\n"), !h.has_content_length() && !h.chunked());
+    const uint64_t limit = route_->max_body_bytes > 0 ? route_->max_body_bytes : s_.limits.max_body_bytes;
+    if (route_->stream_handler) return run_stream(route_->stream_handler, limit);
+    string_parser_.emplace(std::move(*header_parser_));
+    string_parser_->body_limit(limit);
+    stream_.expires_after(std::chrono::seconds(s_.limits.read_timeout_seconds));
+    bhttp::async_read(stream_, buffer_, *string_parser_, beast::bind_front_handler(&Session::on_body, shared_from_this()));
+  }
+
+  void on_body(beast::error_code ec, size_t) {
+    if (ec == bhttp::error::body_limit) return finish_with(Response::text(413, "request body too large\n"), true);
+    if (ec) {
+      --s_.in_flight;
+      return close();
+    }
+    req_.body = std::move(string_parser_->get().body());
+    keep_alive_ = string_parser_->get().keep_alive();
+    Response r;
+    try {
+      r = route_->inline_handler(req_);
+    } catch (const std::exception& e) {
+      r = Response::text(500, std::string("internal error: ") + e.what() + "\n");
+    }
+    if (r.stream) {
+      // The body is already read: hand the rest to a worker.
+      return run_stream_after_body(std::move(r.stream));
+    }
+    finish_with(std::move(r), !keep_alive_);
+  }
+
+  // Sends a complete response; closes afterwards when `close_after`.
+  void finish_with(Response r, bool close_after) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->result(static_cast<unsigned>(r.status));
+    res->version(11);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    if (!res->count(bhttp::field::server)) res->set(bhttp::field::server, "ipfs-kit");
+    const size_t body_size = r.body.size();
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    if (head_) res->body().clear();  // Content-Length stays that of the GET
+    const bool keep = !close_after && !s_.stopping;
+    res->keep_alive(keep);
+    observe(r.status, head_ ? 0 : body_size);
+    response_ = res;
+    stream_.expires_after(std::chrono::seconds(s_.limits.idle_timeout_seconds));
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), keep](beast::error_code ec, size_t) {
+      self->response_.reset();
+      self->request_done();
+      if (ec || !keep) return self->close();
+      self->do_read(false);
+    });
+  }
+
+  void send_error(int status, std::string message) {
+    ++s_.in_flight;
+    head_ = false;
+    finish_with(Response::text(status, message + "\n"), true);
+  }
+
+  void run_stream(StreamFn fn, uint64_t limit) {
+    body_parser_.emplace(std::move(*header_parser_));
+    body_parser_->body_limit(limit);
+    dispatch(std::move(fn));
+  }
+
+  void run_stream_after_body(StreamFn fn) {
+    // Body already consumed by the string parser: stream with an empty body.
+    empty_body_done_ = true;
+    dispatch(std::move(fn));
+  }
+
+  void dispatch(StreamFn fn) {
+    stream_.expires_never();
+    s_.workers->post([self = shared_from_this(), fn = std::move(fn)] { self->stream_on_worker(fn); });
+  }
+
+  void stream_on_worker(const StreamFn& fn) {
+    int fd = stream_.socket().native_handle();
+    // A parser for the body that is left (none when the body was already read).
+    std::optional<bhttp::request_parser<bhttp::buffer_body>> done_parser;
+    bhttp::request_parser<bhttp::buffer_body>* parser;
+    if (empty_body_done_) {
+      // Feed a minimal complete request so that the parser reports done.
+      done_parser.emplace();
+      beast::error_code ec;
+      done_parser->put(net::buffer(std::string_view("GET / HTTP/1.1\r\n\r\n")), ec);
+      parser = &*done_parser;
+    } else {
+      parser = &*body_parser_;
+    }
+    SyncExchange ex(req_, fd, buffer_, *parser, s_.limits, head_);
+    try {
+      fn(ex);
+    } catch (const std::exception& e) {
+      if (!ex.started()) {
+        std::string msg = std::string("internal error: ") + e.what() + "\n";
+        (void)ex.begin(500, {{"Content-Type", "text/plain"}}, msg.size());
+        (void)ex.write(as_bytes(msg));
+      }
+    }
+    if (!ex.started()) {
+      (void)ex.begin(500, {{"Content-Type", "text/plain"}}, 0);
+    }
+    Status ended = ex.end();
+    bool reusable = ended && (empty_body_done_ ? keep_alive_ : ex.keep_alive()) && ex.drain_body();
+    observe(ex.status(), ex.bytes_out());
+    empty_body_done_ = false;
+    body_parser_.reset();
+    net::post(stream_.get_executor(), [self = shared_from_this(), reusable] {
+      self->request_done();
+      if (!reusable) return self->close();
+      self->do_read(false);
+    });
+  }
+
+  void observe(int status, uint64_t bytes) {
+    ++s_.requests;
+    if (s_.observer && *s_.observer) {
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+      (*s_.observer)(req_, status, secs, bytes);
+    }
+  }
+
+  void request_done() {
+    if (s_.in_flight > 0) --s_.in_flight;
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
+  Server::Impl& s_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> header_parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> string_parser_;
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> body_parser_;
+  std::shared_ptr<void> response_;
+  const Route* route_ = nullptr;
+  Request req_;
+  std::string remote_;
+  bool head_ = false;
+  bool keep_alive_ = true;
+  bool empty_body_done_ = false;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace
+
+void Server::Impl::do_accept() {
+  acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+      // Out of descriptors and the like: keep accepting.
+    } else if (connections >= limits.max_connections || stopping) {
+      beast::error_code ignored;
+      const char* busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      net::write(socket, net::buffer(busy, std::strlen(busy)), ignored);
+      socket.close(ignored);
+    } else {
+      std::make_shared<Session>(std::move(socket), *this)->start();
+    }
+    if (acceptor->is_open()) do_accept();
+  });
+}
+
+Server::Server(std::string name, Limits limits) : impl_(std::make_unique<Impl>()) {
+  impl_->name = std::move(name);
+  impl_->limits = limits;
+  impl_->filter = &filter_;
+  impl_->observer = &observer_;
+}
+
+Server::~Server() { stop(0); }
+
+void Server::add_route(Route route) { impl_->routes.push_back(std::move(route)); }
+
+Status Server::listen(const std::string& address) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) return invalid_argument("listen address must be host:port: " + address);
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  beast::error_code ec;
+  auto ip = net::ip::make_address(host, ec);
+  if (ec) return invalid_argument("invalid listen address " + address + ": " + ec.message());
+  int port = std::atoi(address.substr(colon + 1).c_str());
+  tcp::endpoint ep(ip, static_cast<uint16_t>(port));
+  impl_->acceptor.emplace(impl_->ioc);
+  impl_->acceptor->open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor->bind(ep, ec);
+  if (!ec) impl_->acceptor->listen(1024, ec);
+  if (ec) {
+    impl_->acceptor.reset();
+    Code code = ec == net::error::address_in_use ? Code::kAlreadyExists : Code::kIOError;
+    return make_error(code, impl_->name + ": cannot listen on " + address + ": " + ec.message());
+  }
+  return {};
+}
+
+std::string Server::address() const {
+  if (!impl_->acceptor) return "";
+  beast::error_code ec;
+  auto ep = impl_->acceptor->local_endpoint(ec);
+  std::string host = ep.address().to_string();
+  if (ep.address().is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(ep.port());
+}
+
+uint16_t Server::port() const {
+  if (!impl_->acceptor) return 0;
+  beast::error_code ec;
+  return impl_->acceptor->local_endpoint(ec).port();
+}
+
+void Server::start(size_t io_threads, size_t workers) {
+  impl_->workers = std::make_unique<ThreadPool>(workers == 0 ? 1 : workers);
+  impl_->work.emplace(impl_->ioc.get_executor());
+  impl_->do_accept();
+  for (size_t i = 0; i < (io_threads == 0 ? 1 : io_threads); ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+void Server::stop(int grace_seconds) {
+  if (impl_->threads.empty() && !impl_->acceptor) return;
+  impl_->stopping = true;
+  if (impl_->acceptor) {
+    net::post(impl_->ioc, [this] {
+      beast::error_code ec;
+      if (impl_->acceptor) impl_->acceptor->close(ec);
+    });
+  }
+  // Let requests in flight finish.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_seconds);
+  while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  impl_->workers.reset();
+  impl_->acceptor.reset();
+}
+
+size_t Server::active_connections() const { return impl_->connections; }
+uint64_t Server::total_requests() const { return impl_->requests; }
+
+}  // namespace ipfskit::http

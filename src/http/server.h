@@ -1,0 +1,146 @@
+// An HTTP/1.1 server on Boost.Beast and Asio that stays up under bad input.
+//
+// Connections are served asynchronously on a few I/O threads. A request is
+// routed by path once its header is read:
+//  - "inline" routes get the whole (bounded) body and return a response at
+//    once, on the I/O thread: for fast things (a cached gateway block, a
+//    status document);
+//  - "streaming" routes run on a worker thread, where they read the body as a
+//    stream and write the response piece by piece (uploads, downloads,
+//    streamed JSON). An inline handler may also hand off to streaming.
+//
+// Every connection is bounded: header size, body size (per route), idle and
+// read timeouts, and a cap on the number of connections. A malformed request
+// gets a 4xx answer and the connection is closed; nothing a client sends can
+// take the server down.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "base/error.h"
+#include "base/io.h"
+#include "base/thread_pool.h"
+
+namespace ipfskit::http {
+
+struct Limits {
+  size_t max_header_bytes = 16 * 1024;
+  uint64_t max_body_bytes = 1 << 20;  // for routes that do not set their own
+  int idle_timeout_seconds = 60;      // between requests on a keep-alive connection
+  int read_timeout_seconds = 30;      // to receive a request's header
+  size_t max_connections = 1024;
+};
+
+// A request as handlers see it. `body` is filled for inline routes.
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: path and query
+  std::string path;    // percent-decoded path, without the query
+  std::multimap<std::string, std::string> query;  // decoded parameters
+  std::multimap<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  std::string remote;  // peer address
+
+  // The first value of a header or query parameter, or nullopt.
+  std::optional<std::string> header(std::string_view name) const;
+  std::optional<std::string> param(std::string_view name) const;
+  std::vector<std::string> params(std::string_view name) const;
+};
+
+class Exchange;
+using StreamFn = std::function<void(Exchange&)>;
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // When set, the response is produced by this function on a worker thread
+  // (status, headers and body above are ignored).
+  StreamFn stream;
+
+  static Response text(int status, std::string body, std::string type = "text/plain; charset=utf-8");
+  static Response json(int status, std::string body) { return text(status, std::move(body), "application/json"); }
+};
+
+// A request being served on a worker thread: read the body as a stream,
+// then write the response header and body pieces.
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+  virtual const Request& request() const = 0;
+  // The request body, read as it arrives (up to the route's limit).
+  virtual ByteReader& body() = 0;
+  // Starts the response. `content_length` nullopt means chunked encoding.
+  virtual Status begin(int status, const std::vector<std::pair<std::string, std::string>>& headers,
+                       std::optional<uint64_t> content_length) = 0;
+  virtual Status write(ByteView data) = 0;
+  // Ends the response (the last chunk). Called automatically if forgotten.
+  virtual Status end() = 0;
+  // True once begin() was called.
+  virtual bool started() const = 0;
+};
+
+using InlineFn = std::function<Response(const Request&)>;
+
+struct Route {
+  std::string method;         // "" for any
+  std::string path;           // exact path, or a prefix when `prefix`
+  bool prefix = false;
+  InlineFn inline_handler;    // one of the two
+  StreamFn stream_handler;
+  uint64_t max_body_bytes = 0;  // 0: Limits::max_body_bytes
+};
+
+// Runs before routing (authentication, origin checks); a response stops the request.
+using Filter = std::function<std::optional<Response>(const Request&)>;
+// Called after every request with its status and duration (metrics, logs).
+using Observer = std::function<void(const Request&, int status, double seconds, uint64_t bytes_out)>;
+
+class Server {
+ public:
+  Server(std::string name, Limits limits);
+  ~Server();
+
+  void add_route(Route route);
+  void set_filter(Filter f) { filter_ = std::move(f); }
+  void set_observer(Observer o) { observer_ = std::move(o); }
+
+  // Binds "host:port" (port 0 picks a free port). Fails if the address is taken.
+  Status listen(const std::string& address);
+  // The bound address, e.g. "127.0.0.1:8080".
+  std::string address() const;
+  uint16_t port() const;
+
+  // Serves on `io_threads` threads, with `workers` threads for streaming routes.
+  void start(size_t io_threads, size_t workers);
+  // Stops accepting, waits up to `grace_seconds` for requests in flight, then closes.
+  void stop(int grace_seconds);
+
+  size_t active_connections() const;
+  uint64_t total_requests() const;
+
+  struct Impl;  // defined in server.cc
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  Filter filter_;
+  Observer observer_;
+};
+
+// Percent-decoding of a URL path or query component. Fails on a bad escape.
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
+std::string percent_encode_path(std::string_view s);
+
+// The reason phrase for a status code.
+std::string_view reason(int status);
+
+}  // namespace ipfskit::http
