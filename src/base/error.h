@@ -99,13 +99,12 @@ Error errno_error(std::string_view what);  // uses the current errno
 #define IPFSKIT_CONCAT_INNER(a, b) a##b
 #define IPFSKIT_CONCAT(a, b) IPFSKIT_CONCAT_INNER(a, b)
 // (A GNU statement expression, supported by g++ and clang.)
-#define TRY(expr)                                                              \
+#define TRY(expr) IPFSKIT_TRY_IMPL(expr, IPFSKIT_CONCAT(try_result_, __COUNTER__))
+#define IPFSKIT_TRY_IMPL(expr, var)                                            \
   __extension__({                                                              \
-    auto&& IPFSKIT_CONCAT(try_result_, __LINE__) = (expr);                     \
-    if (!IPFSKIT_CONCAT(try_result_, __LINE__))                                \
-      return tl::unexpected<::ipfskit::Error>(                                 \
-          std::move(IPFSKIT_CONCAT(try_result_, __LINE__).error()));           \
-    std::move(*IPFSKIT_CONCAT(try_result_, __LINE__));                         \
+    auto&& var = (expr);                                                       \
+    if (!var) return tl::unexpected<::ipfskit::Error>(std::move(var.error())); \
+    std::move(*var);                                                           \
   })
 
 // Propagates the error of any Result, discarding its value, as a statement.

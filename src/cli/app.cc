@@ -1,5 +1,7 @@
 #include "cli/app.h"
 
+#include "base/version.h"
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -30,6 +32,60 @@ Result<const Config*> Context::config() {
 Result<core::Node*> Context::node() {
   if (!node_) node_ = TRY(core::Node::open(repo_path(), config_flag, workers));
   return node_.get();
+}
+
+Result<std::optional<daemon::State>> Context::running_daemon() {
+  if (!daemon_) {
+    const Config* c = TRY(config());
+    auto pid_file = c->get("daemon.pid_file");
+    daemon::Probe p = TRY(daemon::probe(repo_path(), pid_file && pid_file->is_string() ? pid_file->get<std::string>() : ""));
+    daemon_ = p.liveness == daemon::Liveness::kRunning ? p.state : std::nullopt;
+  }
+  return *daemon_;
+}
+
+namespace {
+
+Result<client::HttpClient> client_for(Context& ctx, bool api) {
+  auto state = TRY(ctx.running_daemon());
+  if (!state)
+    return make_error(Code::kUnavailable, "no ipfs-kit daemon is running on " + ctx.repo_path() +
+                                              " (start one with: ipfs-kit daemon start --detach)");
+  const Config* c = TRY(ctx.config());
+  auto token = c->get("daemon.api_token");
+  return client::HttpClient("http://" + (api ? state->api : state->rpc),
+                            token && token->is_string() ? token->get<std::string>() : "");
+}
+
+}  // namespace
+
+Result<client::HttpClient> Context::api() { return client_for(*this, true); }
+Result<client::HttpClient> Context::rpc() { return client_for(*this, false); }
+
+Status Context::rpc_call(const std::string& command, const std::vector<std::pair<std::string, std::string>>& params,
+                         const std::function<Status(const nlohmann::json&)>& on_line, const std::string& content_type,
+                         client::BodySource body) {
+  client::HttpClient c = TRY(rpc());
+  std::string path = "/api/v0/" + command;
+  char sep = '?';
+  for (const auto& [k, v] : params) {
+    path += sep + client::url_encode(k) + "=" + client::url_encode(v);
+    sep = '&';
+  }
+  client::LineSplitter lines([&](std::string_view line) -> Status {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) return corruption("the daemon sent a malformed reply line");
+    return on_line(j);
+  });
+  client::Response r;
+  if (body) {
+    r = TRY(c.post_stream(path, content_type, std::move(body), [&](ByteView b) { return lines.feed(b); }));
+  } else {
+    r = TRY(c.post_stream(path, "", [](uint8_t*, size_t) -> Result<size_t> { return 0; },
+                          [&](ByteView b) { return lines.feed(b); }));
+  }
+  if (r.status < 200 || r.status >= 300) return tl::unexpected(client::rpc_error(r));
+  return lines.finish();
 }
 
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv) {
@@ -72,7 +128,7 @@ int run(int argc, char** argv) {
   CLI::App app{"ipfs-kit: IPFS infrastructure in one binary", "ipfs-kit"};
   app.require_subcommand(1);
   app.fallthrough();
-  app.set_version_flag("--version", "ipfs-kit 0.1.0");
+  app.set_version_flag("--version", std::string("ipfs-kit ") + kVersion);
   app.add_option("--repo", ctx.repo_flag, "repository directory (default $IPFS_KIT_PATH or ~/.ipfs-kit)");
   app.add_option("--config", ctx.config_flag, "configuration file (default <repo>/config.json)");
   app.add_flag("--json", ctx.json, "machine-readable JSON output");
@@ -90,6 +146,8 @@ int run(int argc, char** argv) {
   register_repo(app, ctx, action);
   register_config(app, ctx, action);
   register_cid(app, ctx, action);
+  register_daemon(app, ctx, action);
+  register_ops(app, ctx, action);
   // The seeds' `ipfs add|get|cat|id` group: the same commands under `ipfs`.
   CLI::App* ipfs = app.add_subcommand("ipfs", "IPFS operations (the seeds' spelling of add, get, cat, id)");
   ipfs->require_subcommand(1);

@@ -12,8 +12,10 @@
 #include <string>
 
 #include "base/error.h"
+#include "client/http_client.h"
 #include "config/config.h"
 #include "core/node.h"
+#include "daemon/lifecycle.h"
 
 namespace ipfskit::cli {
 
@@ -36,9 +38,23 @@ class Context {
   // Opens the node, creating the repository on first use.
   Result<core::Node*> node();
 
+  // The daemon serving this repository, when one runs (looked up once).
+  Result<std::optional<daemon::State>> running_daemon();
+  // Clients for the running daemon's management API and RPC; Unavailable
+  // (with how to start it) when no daemon runs.
+  Result<client::HttpClient> api();
+  Result<client::HttpClient> rpc();
+  // Runs an RPC command on the daemon: `params` go in the query string, the
+  // response's JSON lines to `on_line`. A body, when given, is streamed as
+  // multipart/form-data with `content_type`.
+  Status rpc_call(const std::string& command, const std::vector<std::pair<std::string, std::string>>& params,
+                  const std::function<Status(const nlohmann::json&)>& on_line, const std::string& content_type = "",
+                  client::BodySource body = nullptr);
+
  private:
   std::optional<Config> config_;
   std::unique_ptr<core::Node> node_;
+  std::optional<std::optional<daemon::State>> daemon_;
 };
 
 // What a command does once its flags are parsed.
@@ -55,6 +71,8 @@ void register_dag(CLI::App& app, Context& ctx, Action& action);
 void register_pin(CLI::App& app, Context& ctx, Action& action);
 void register_repo(CLI::App& app, Context& ctx, Action& action);
 void register_config(CLI::App& app, Context& ctx, Action& action);
+void register_daemon(CLI::App& app, Context& ctx, Action& action);   // daemon start|stop|restart|status
+void register_ops(CLI::App& app, Context& ctx, Action& action);      // backend, health, metrics, log
 
 // Parses "key=value" into the pair; InvalidArgument otherwise.
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv);

@@ -5,49 +5,12 @@
 
 #include "cli/app.h"
 #include "multiformats/cid.h"
+#include "multiformats/cid_format.h"
 #include "multiformats/multicodec.h"
 
 namespace ipfskit::cli {
 
 namespace {
-
-// go-cidutil's Format: %s %S %b %B %v %V %c %C %h %H %L %m %M %d %D %P %%.
-Result<std::string> format_cid(std::string_view fmt, multibase::Base base, const Cid& c) {
-  std::string out;
-  for (size_t i = 0; i < fmt.size(); ++i) {
-    if (fmt[i] != '%') {
-      out += fmt[i];
-      continue;
-    }
-    if (++i >= fmt.size()) return invalid_argument("premature end of format string");
-    const Multihash& mh = c.multihash();
-    switch (fmt[i]) {
-      case '%': out += '%'; break;
-      case 'b': out += multibase::base_name(base); break;
-      case 'B': out += static_cast<char>(base); break;
-      case 'v': out += "cidv" + std::to_string(c.version()); break;
-      case 'V': out += std::to_string(c.version()); break;
-      case 'c': out += multicodec::codec_name(c.codec()); break;
-      case 'C': out += std::to_string(c.codec()); break;
-      case 'h': out += multihash::name_of(mh.code()); break;
-      case 'H': out += std::to_string(mh.code()); break;
-      case 'L': out += std::to_string(mh.digest().size()); break;
-      case 'm': out += multibase::encode(base, mh.bytes()); break;
-      case 'M': out += multibase::encode_raw(base, mh.bytes()); break;
-      case 'd': out += multibase::encode(base, mh.digest()); break;
-      case 'D': out += multibase::encode_raw(base, mh.digest()); break;
-      case 's': out += TRY(c.to_string(base)); break;
-      case 'S': out += multibase::encode_raw(base, c.bytes()); break;
-      case 'P':
-        out += "cidv" + std::to_string(c.version()) + "-" + multicodec::codec_name(c.codec()) + "-" +
-               multihash::name_of(mh.code()) + "-" + std::to_string(mh.digest().size());
-        break;
-      default:
-        return invalid_argument(std::string("unrecognized specifier in format string: %") + fmt[i]);
-    }
-  }
-  return out;
-}
 
 struct FormatFlags {
   std::vector<std::string> cids;
@@ -68,47 +31,13 @@ std::vector<std::string> inputs(const std::vector<std::string>& args) {
 }
 
 Status run_format(const FormatFlags& f, bool force_base32) {
-  if (f.fmt.find('%') == std::string::npos) return invalid_argument("invalid format string: \"" + f.fmt + "\"");
-  std::optional<uint64_t> codec;
-  if (!f.codec.empty()) {
-    codec = multicodec::codec_by_name(f.codec);
-    if (!codec) return invalid_argument("unknown multicodec \"" + f.codec + "\"");
-  }
-  std::optional<multibase::Base> base;
-  if (force_base32) base = multibase::Base::kBase32;
-  if (!f.base.empty()) {
-    base = multibase::base_by_name(f.base);
-    if (!base) return invalid_argument("unknown multibase \"" + f.base + "\"");
-  }
-  int to_version = -1;
-  if (f.version == "0") {
-    if (codec && *codec != multicodec::kDagPb)
-      return invalid_argument("cannot convert to CIDv0 with any codec other than dag-pb");
-    if (base && *base != multibase::Base::kBase58Btc)
-      return invalid_argument("cannot convert to CIDv0 with any multibase other than the implicit base58btc");
-    to_version = 0;
-  } else if (f.version == "1" || (f.version.empty() && base)) {
-    to_version = 1;
-  } else if (!f.version.empty()) {
-    return invalid_argument("invalid cid version: \"" + f.version + "\"");
-  }
-
+  CidFormatter formatter = force_base32 ? CidFormatter::base32()
+                                        : TRY(CidFormatter::make({f.fmt, f.version, f.codec, f.base}));
   // Each bad CID is reported on its own line; the last one becomes the
   // command's error (so one bad CID gives exactly one line).
   std::optional<Error> last_error;
   for (const std::string& text : inputs(f.cids)) {
-    auto parsed = Cid::parse(text);
-    auto formatted = [&]() -> Result<std::string> {
-      Cid c = TRY(std::move(parsed));
-      if (codec && *codec != c.codec()) c = Cid::v1(*codec, c.multihash());
-      if (to_version == 0) c = TRY(c.to_v0());
-      if (to_version == 1) c = c.to_v1();
-      multibase::Base b;
-      if (base) b = *base;
-      else if (c.version() == 0) b = multibase::Base::kBase58Btc;
-      else b = multibase::base_by_prefix(text[0]).value_or(multibase::Base::kBase32);
-      return format_cid(f.fmt, b, c);
-    }();
+    auto formatted = formatter.format(text);
     if (formatted) {
       std::printf("%s\n", formatted->c_str());
       continue;

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/app.h"
+#include "base/version.h"
 #include "repo/repo.h"
 
 namespace ipfskit::cli {
@@ -34,7 +35,7 @@ void register_node(CLI::App& app, Context& ctx, Action& action) {
       nlohmann::json j = {{"ID", ident.peer_id},
                           {"PublicKey", ident.public_key_b64},
                           {"Addresses", nlohmann::json::array()},
-                          {"AgentVersion", "ipfs-kit/0.1.0"},
+                          {"AgentVersion", kAgentVersion},
                           {"Protocols", nlohmann::json::array()}};
       std::printf("%s\n", ctx.json ? j.dump().c_str() : j.dump(1, '\t').c_str());
       return {};

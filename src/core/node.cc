@@ -117,6 +117,12 @@ Result<unixfs::NodeInfo> Node::stat(const Cid& cid) { return exporter().stat(cid
 
 Status Node::ls(const Cid& dir, const unixfs::EntryFn& fn) { return exporter().list(dir, fn); }
 
+Result<std::optional<unixfs::DirEntry>> Node::lookup(const Cid& dir, std::string_view name) {
+  return exporter().lookup(dir, name);
+}
+
+Result<std::string> Node::read_symlink(const Cid& cid) { return exporter().read_symlink(cid); }
+
 namespace {
 
 bool safe_entry_name(std::string_view name) {

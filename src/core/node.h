@@ -108,6 +108,9 @@ class Node {
   Status cat(std::string_view path, uint64_t offset, std::optional<uint64_t> length, const unixfs::ContentFn& out);
   Result<unixfs::NodeInfo> stat(const Cid& cid);
   Status ls(const Cid& dir, const unixfs::EntryFn& fn);
+  // One entry of a directory by name; nullopt when absent.
+  Result<std::optional<unixfs::DirEntry>> lookup(const Cid& dir, std::string_view name);
+  Result<std::string> read_symlink(const Cid& cid);
   // Writes the file, directory or symlink at `path` to `out` (which must not
   // exist). Names from the DAG are untrusted: a name that is empty, ".", "..",
   // or contains '/' or NUL is refused, and nothing is written outside `out`.

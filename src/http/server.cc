@@ -136,11 +136,15 @@ struct Server::Impl {
   std::vector<Route> routes;
   const Filter* filter = nullptr;
   const Observer* observer = nullptr;
-  net::io_context ioc;
+  // One io_context per I/O thread: a connection lives on one of them, so
+  // its handlers never contend for a shared scheduler lock. The acceptor
+  // runs on the first and hands sockets out in turn.
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  size_t next_context = 0;
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::unique_ptr<ThreadPool> workers;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::atomic<size_t> connections{0};
   std::atomic<uint64_t> requests{0};
   std::atomic<size_t> in_flight{0};
@@ -239,6 +243,12 @@ class SyncExchange final : public Exchange, public ByteReader {
     return send_all(fd_, as_bytes("\r\n"), limits_.idle_timeout_seconds);
   }
 
+  void abort() override {
+    aborted_ = true;
+    ended_ = true;
+  }
+  bool aborted() const { return aborted_; }
+
   Status end() override {
     if (ended_) return {};
     ended_ = true;
@@ -272,7 +282,7 @@ class SyncExchange final : public Exchange, public ByteReader {
   bhttp::request_parser<bhttp::buffer_body>& parser_;
   const Limits& limits_;
   bool head_;
-  bool started_ = false, chunked_ = false, ended_ = false;
+  bool started_ = false, chunked_ = false, ended_ = false, aborted_ = false;
   int status_ = 0;
   uint64_t bytes_out_ = 0;
 };
@@ -381,8 +391,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!res->count(bhttp::field::server)) res->set(bhttp::field::server, "ipfs-kit");
     const size_t body_size = r.body.size();
     res->body() = std::move(r.body);
-    res->prepare_payload();
-    if (head_) res->body().clear();  // Content-Length stays that of the GET
+    if (head_ && r.head_length && body_size == 0) {
+      res->content_length(*r.head_length);
+    } else {
+      res->prepare_payload();
+      if (head_) res->body().clear();  // Content-Length stays that of the GET
+    }
     const bool keep = !close_after && !s_.stopping;
     res->keep_alive(keep);
     observe(r.status, head_ ? 0 : body_size);
@@ -447,7 +461,7 @@ class Session : public std::enable_shared_from_this<Session> {
       (void)ex.begin(500, {{"Content-Type", "text/plain"}}, 0);
     }
     Status ended = ex.end();
-    bool reusable = ended && (empty_body_done_ ? keep_alive_ : ex.keep_alive()) && ex.drain_body();
+    bool reusable = ended && !ex.aborted() && (empty_body_done_ ? keep_alive_ : ex.keep_alive()) && ex.drain_body();
     observe(ex.status(), ex.bytes_out());
     empty_body_done_ = false;
     body_parser_.reset();
@@ -495,7 +509,8 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void Server::Impl::do_accept() {
-  acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  net::io_context& peer = *contexts[next_context++ % contexts.size()];
+  acceptor->async_accept(peer, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
       // Out of descriptors and the like: keep accepting.
@@ -512,6 +527,7 @@ void Server::Impl::do_accept() {
 }
 
 Server::Server(std::string name, Limits limits) : impl_(std::make_unique<Impl>()) {
+  impl_->contexts.push_back(std::make_unique<net::io_context>(1));
   impl_->name = std::move(name);
   impl_->limits = limits;
   impl_->filter = &filter_;
@@ -533,7 +549,7 @@ Status Server::listen(const std::string& address) {
   if (ec) return invalid_argument("invalid listen address " + address + ": " + ec.message());
   int port = std::atoi(address.substr(colon + 1).c_str());
   tcp::endpoint ep(ip, static_cast<uint16_t>(port));
-  impl_->acceptor.emplace(impl_->ioc);
+  impl_->acceptor.emplace(*impl_->contexts[0]);
   impl_->acceptor->open(ep.protocol(), ec);
   if (!ec) impl_->acceptor->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) impl_->acceptor->bind(ep, ec);
@@ -563,17 +579,21 @@ uint16_t Server::port() const {
 
 void Server::start(size_t io_threads, size_t workers) {
   impl_->workers = std::make_unique<ThreadPool>(workers == 0 ? 1 : workers);
-  impl_->work.emplace(impl_->ioc.get_executor());
+  while (impl_->contexts.size() < std::max<size_t>(1, io_threads))
+    impl_->contexts.push_back(std::make_unique<net::io_context>(1));
+  for (auto& c : impl_->contexts) impl_->work.push_back(net::make_work_guard(*c));
   impl_->do_accept();
-  for (size_t i = 0; i < (io_threads == 0 ? 1 : io_threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& c : impl_->contexts) {
+    net::io_context* ctx = c.get();
+    impl_->threads.emplace_back([ctx] { ctx->run(); });
+  }
 }
 
 void Server::stop(int grace_seconds) {
   if (impl_->threads.empty() && !impl_->acceptor) return;
   impl_->stopping = true;
   if (impl_->acceptor) {
-    net::post(impl_->ioc, [this] {
+    net::post(*impl_->contexts[0], [this] {
       beast::error_code ec;
       if (impl_->acceptor) impl_->acceptor->close(ec);
     });
@@ -582,12 +602,15 @@ void Server::stop(int grace_seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_seconds);
   while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  impl_->work.reset();
-  impl_->ioc.stop();
+  impl_->work.clear();
+  for (auto& c : impl_->contexts) c->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   impl_->workers.reset();
   impl_->acceptor.reset();
+  // Sessions still queued in the contexts are destroyed here, while the
+  // state they refer to is alive.
+  impl_->contexts.clear();
 }
 
 size_t Server::active_connections() const { return impl_->connections; }

@@ -66,6 +66,9 @@ struct Response {
   // When set, the response is produced by this function on a worker thread
   // (status, headers and body above are ignored).
   StreamFn stream;
+  // For HEAD requests answered without a body: the Content-Length a GET
+  // would have had.
+  std::optional<uint64_t> head_length;
 
   static Response text(int status, std::string body, std::string type = "text/plain; charset=utf-8");
   static Response json(int status, std::string body) { return text(status, std::move(body), "application/json"); }
@@ -85,6 +88,10 @@ class Exchange {
   virtual Status write(ByteView data) = 0;
   // Ends the response (the last chunk). Called automatically if forgotten.
   virtual Status end() = 0;
+  // Gives up on a started response: the connection is closed without the
+  // end of the body, so the client sees a truncated (failed) transfer rather
+  // than a short success. For errors found mid-stream.
+  virtual void abort() = 0;
   // True once begin() was called.
   virtual bool started() const = 0;
 };

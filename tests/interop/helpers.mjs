@@ -141,3 +141,39 @@ export async function refAdd (paths, flags = [], chunker = undefined) {
   for await (const entry of importer(source, nullStore, opts)) last = entry
   return last.cid.toString()
 }
+
+// Starts `ipfs-kit daemon start --detach` on a fresh repository with every
+// listener on a free port, and returns its addresses and a stop function.
+export function startDaemon ({ token, config = {} } = {}) {
+  const { dir, cleanup } = tempDir('ipfskit-daemon-')
+  const repo = join(dir, 'repo')
+  const env = { ...process.env, IPFS_KIT_PATH: repo }
+  const kit = (...args) => {
+    const r = spawnSync(IPFS_KIT, args, { encoding: 'utf8', env, maxBuffer: 1 << 26 })
+    if (r.status !== 0) throw new Error(`ipfs-kit ${args.join(' ')} failed (${r.status}): ${r.stderr}`)
+    return r.stdout
+  }
+  const settings = {
+    'daemon.api_address': '127.0.0.1:0',
+    'daemon.rpc_address': '127.0.0.1:0',
+    'daemon.gateway_address': '127.0.0.1:0',
+    ...config
+  }
+  if (token) settings['daemon.api_token'] = token
+  for (const [k, v] of Object.entries(settings)) kit('config', 'set', k, v)
+  kit('daemon', 'start', '--detach')
+  const state = JSON.parse(readFileSync(join(repo, 'daemon.json'), 'utf8'))
+  return {
+    repo,
+    env,
+    kit,
+    state,
+    api: `http://${state.api}`,
+    rpc: `http://${state.rpc}`,
+    gateway: `http://${state.gateway}`,
+    stop () {
+      spawnSync(IPFS_KIT, ['daemon', 'stop'], { env })
+      cleanup()
+    }
+  }
+}

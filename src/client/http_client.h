@@ -1,0 +1,63 @@
+// An HTTP client on libcurl for talking to a running daemon: JSON requests to
+// the management API, and streamed RPC calls (request bodies produced on the
+// fly, response bodies delivered as they arrive).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/error.h"
+
+namespace ipfskit::client {
+
+struct Response {
+  long status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+// Produces the request body: fills `buf` and returns the count, 0 at the end.
+using BodySource = std::function<Result<size_t>(uint8_t* buf, size_t n)>;
+// Receives response body bytes; an error aborts the transfer.
+using BodySink = std::function<Status(ByteView)>;
+
+class HttpClient {
+ public:
+  // `base` like "http://127.0.0.1:8887"; `token` sent as a Bearer token when set.
+  HttpClient(std::string base, std::string token) : base_(std::move(base)), token_(std::move(token)) {}
+
+  Result<Response> get(const std::string& path);
+  Result<Response> post(const std::string& path, const std::string& body = "", const std::string& content_type = "");
+  // POST with a streamed body (chunked) and a streamed response. The response
+  // body goes to `sink` only for 2xx statuses; otherwise it is collected into
+  // the returned Response's body (an error document).
+  Result<Response> post_stream(const std::string& path, const std::string& content_type, BodySource body,
+                               BodySink sink);
+
+ private:
+  std::string base_, token_;
+};
+
+// Percent-encodes a query parameter value.
+std::string url_encode(std::string_view s);
+
+// Splits a byte stream into lines (JSON lines from the RPC).
+class LineSplitter {
+ public:
+  explicit LineSplitter(std::function<Status(std::string_view)> on_line) : on_line_(std::move(on_line)) {}
+  Status feed(ByteView data);
+  Status finish();
+
+ private:
+  std::function<Status(std::string_view)> on_line_;
+  std::string pending_;
+};
+
+// The RPC's error object {"Message": ...} as an Error (or the raw body).
+Error rpc_error(const Response& r);
+
+}  // namespace ipfskit::client

@@ -1,0 +1,531 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "base/version.h"
+#include "daemon/service.h"
+#include "log/log.h"
+
+namespace ipfskit::daemon {
+
+namespace {
+
+int64_t now_unix() { return static_cast<int64_t>(std::time(nullptr)); }
+
+int64_t mtime_ns(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+std::string str(const Config& c, const char* key) {
+  auto v = c.get(key);
+  return v && v->is_string() ? v->get<std::string>() : "";
+}
+
+int integer(const Config& c, const char* key, int def) {
+  auto v = c.get(key);
+  return v && v->is_number_integer() ? v->get<int>() : def;
+}
+
+bool boolean(const Config& c, const char* key, bool def) {
+  auto v = c.get(key);
+  return v && v->is_boolean() ? v->get<bool>() : def;
+}
+
+// Equal strings in time independent of where they differ (token checks).
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+std::string iso_time(int64_t t) {
+  if (t == 0) return "";
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  ::gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+http::Limits limits_for(const char* listener) {
+  http::Limits l;
+  l.max_header_bytes = 16 * 1024;
+  l.max_body_bytes = 1 << 20;
+  l.read_timeout_seconds = 30;
+  l.idle_timeout_seconds = 60;
+  l.max_connections = std::string_view(listener) == "gateway" ? 4096 : 512;
+  return l;
+}
+
+}  // namespace
+
+Service::~Service() { shutdown(); }
+
+std::shared_ptr<const Config> Service::config() const {
+  std::lock_guard lock(config_mu_);
+  return config_;
+}
+
+std::optional<Error> Service::filter_auth(const http::Request& req) const {
+  std::shared_ptr<const std::string> token;
+  {
+    std::lock_guard lock(config_mu_);
+    token = token_;
+  }
+  if (!token || token->empty()) return std::nullopt;
+  auto auth = req.header("authorization");
+  if (auth && auth->size() > 7 && strncasecmp(auth->c_str(), "Bearer ", 7) == 0 &&
+      constant_time_equal(std::string_view(*auth).substr(7), *token))
+    return std::nullopt;
+  return Error(Code::kPermissionDenied, auth ? "invalid API token" : "missing API token: send Authorization: Bearer <token>");
+}
+
+void Service::observe(metrics::HttpStats& stats, const char* listener, const http::Request& req, int status,
+                      double secs, uint64_t bytes) {
+  stats.observe(status, secs, bytes);
+  if (status >= 500) {
+    logging::warn("http", "request failed",
+                  {{"listener", listener}, {"method", req.method}, {"path", req.path}, {"status", std::to_string(status)}});
+  } else if (logging::debug_enabled()) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.3f", secs * 1000);
+    logging::debug("http", "request",
+                   {{"listener", listener}, {"method", req.method}, {"path", req.path}, {"status", std::to_string(status)},
+                    {"ms", ms}, {"bytes", std::to_string(bytes)}, {"remote", req.remote}});
+  }
+}
+
+Status Service::start() {
+  repo_ = o_.repo;
+  config_path_ = o_.config_path.empty() ? repo_ + "/config.json" : o_.config_path;
+  if (::mkdir(repo_.c_str(), 0755) != 0 && errno != EEXIST) return tl::unexpected(errno_error("create " + repo_));
+  lock_.emplace(TRY(InstanceLock::acquire(repo_)));
+
+  node_ = TRY(core::Node::open(repo_, o_.config_path, o_.workers));
+  {
+    Config c = TRY(Config::load_or_default(config_path_));
+    std::lock_guard lock(config_mu_);
+    config_ = std::make_shared<const Config>(std::move(c));
+    token_ = std::make_shared<const std::string>(str(*config_, "daemon.api_token"));
+  }
+  config_mtime_ns_ = mtime_ns(config_path_);
+  const Config& cfg = *config();
+
+  ::mkdir((repo_ + "/logs").c_str(), 0755);
+  logging::Options lo;
+  lo.file = repo_ + "/logs/daemon.log";
+  lo.to_stderr = o_.log_to_stderr;
+  lo.level = o_.debug ? "DEBUG" : str(cfg, "daemon.log_level");
+  lo.rotation_interval_seconds = integer(cfg, "daemon.log_rotation_interval", 3600);
+  TRY_STATUS(logging::init(lo));
+  logging::info("daemon", "starting", {{"version", kVersion}, {"repo", repo_}, {"pid", std::to_string(::getpid())}});
+
+  rpc_ctx_.node = node_.get();
+  rpc_ctx_.config = [this] { return config(); };
+  rpc_ctx_.repo_path = repo_;
+  gateway_ctx_.node = node_.get();
+
+  TRY_STATUS(listen_all());
+  started_ = now_unix();
+  TRY_STATUS(write_state_files());
+  last_health_check_ = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  check_health();
+  logging::info("daemon", "listening",
+                {{"api", "http://" + api_->address()}, {"rpc", "http://" + rpc_->address()},
+                 {"gateway", "http://" + gateway_->address()}});
+  return {};
+}
+
+Status Service::listen_all() {
+  const Config& cfg = *config();
+  api_ = std::make_unique<http::Server>("management API", limits_for("api"));
+  rpc_ = std::make_unique<http::Server>("Kubo RPC", limits_for("rpc"));
+  gateway_ = std::make_unique<http::Server>("gateway", limits_for("gateway"));
+
+  register_api_routes(*api_, *this);
+  rpc::register_routes(*rpc_, rpc_ctx_);
+  gateway::register_routes(*gateway_, gateway_ctx_);
+
+  api_->set_filter([this](const http::Request& req) -> std::optional<http::Response> {
+    if (auto denied = filter_auth(req)) {
+      http::Response r = http::Response::json(401, nlohmann::json({{"error", denied->message()}}).dump() + "\n");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ipfs-kit\"");
+      return r;
+    }
+    return std::nullopt;
+  });
+  rpc_->set_filter([this](const http::Request& req) -> std::optional<http::Response> {
+    // Kubo's cross-origin protection: a browser page from another origin may
+    // not drive the RPC. Requests without Origin/Referer (CLIs, scripts) pass.
+    for (const char* header : {"origin", "referer"}) {
+      auto v = req.header(header);
+      if (!v || v->empty()) continue;
+      std::string origin = *v;
+      if (std::string_view(header) == "referer") {
+        auto scheme = origin.find("://");
+        auto slash = scheme == std::string::npos ? std::string::npos : origin.find('/', scheme + 3);
+        if (slash != std::string::npos) origin = origin.substr(0, slash);
+      }
+      if (std::find(allowed_origins_.begin(), allowed_origins_.end(), origin) == allowed_origins_.end())
+        return http::Response::text(403, "403 - Forbidden\n");
+    }
+    if (auto denied = filter_auth(req)) {
+      http::Response r = http::Response::json(
+          401, nlohmann::json({{"Message", denied->message()}, {"Code", 0}, {"Type", "error"}}).dump() + "\n");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ipfs-kit\"");
+      return r;
+    }
+    if (!serving_) return http::Response::json(503, R"({"Message":"the ipfs backend is stopped","Code":0,"Type":"error"})" "\n");
+    return std::nullopt;
+  });
+  gateway_->set_filter([this](const http::Request&) -> std::optional<http::Response> {
+    if (!serving_) return http::Response::text(503, "the ipfs backend is stopped\n");
+    return std::nullopt;
+  });
+  api_->set_observer([this](const http::Request& r, int s, double t, uint64_t b) { observe(api_stats_, "api", r, s, t, b); });
+  rpc_->set_observer([this](const http::Request& r, int s, double t, uint64_t b) { observe(rpc_stats_, "rpc", r, s, t, b); });
+  gateway_->set_observer(
+      [this](const http::Request& r, int s, double t, uint64_t b) { observe(gateway_stats_, "gateway", r, s, t, b); });
+
+  TRY_STATUS(api_->listen(str(cfg, "daemon.api_address")));
+  TRY_STATUS(rpc_->listen(str(cfg, "daemon.rpc_address")));
+  TRY_STATUS(gateway_->listen(str(cfg, "daemon.gateway_address")));
+  const std::string port = std::to_string(rpc_->port());
+  allowed_origins_ = {"http://127.0.0.1:" + port, "http://localhost:" + port, "http://[::1]:" + port,
+                      "https://127.0.0.1:" + port, "https://localhost:" + port};
+
+  // Threads: the gateway's small responses are answered on its I/O threads;
+  // RPC work (adds, exports) runs on workers.
+  const size_t cores = std::max<size_t>(1, std::thread::hardware_concurrency());
+  api_->start(1, 1);
+  rpc_->start(1, 8);
+  gateway_->start(cores, 8);
+  return {};
+}
+
+Status Service::write_state_files() {
+  state_.pid = ::getpid();
+  state_.started = started_;
+  state_.api = api_->address();
+  state_.rpc = rpc_->address();
+  state_.gateway = gateway_->address();
+  state_.repo = repo_;
+  state_.version = kVersion;
+  state_.log_file = repo_ + "/logs/daemon.log";
+  const std::string pid_text = std::to_string(state_.pid) + "\n";
+  TRY_STATUS(write_file_atomic(pid_path(repo_, str(*config(), "daemon.pid_file")), as_bytes(pid_text)));
+  const std::string json = state_.to_json().dump(2) + "\n";
+  return write_file_atomic(state_path(repo_), as_bytes(json));
+}
+
+void Service::remove_state_files() {
+  if (repo_.empty()) return;
+  ::unlink(state_path(repo_).c_str());
+  if (auto c = config()) ::unlink(pid_path(repo_, str(*c, "daemon.pid_file")).c_str());
+}
+
+void Service::loop() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  for (;;) {
+    timespec timeout{1, 0};
+    int sig = ::sigtimedwait(&set, nullptr, &timeout);
+    if (sig == SIGTERM || sig == SIGINT) {
+      logging::info("daemon", "stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      return;
+    }
+    if (sig == SIGHUP) {
+      reload_config("SIGHUP");
+      config_mtime_ns_ = mtime_ns(config_path_);
+    }
+    // Periodic work, about once a second.
+    const int64_t m = mtime_ns(config_path_);
+    if (m != config_mtime_ns_) {
+      config_mtime_ns_ = m;
+      reload_config("config file changed");
+    }
+    check_health();
+    const auto cfg = config();
+    const auto now = std::chrono::steady_clock::now();
+    if (boolean(*cfg, "replication.enabled", true) &&
+        now - last_replication_check_ >= std::chrono::seconds(integer(*cfg, "replication.check_interval", 300))) {
+      last_replication_check_ = now;
+      (void)replication_sync();
+    }
+  }
+}
+
+void Service::reload_config(const std::string& why) {
+  auto loaded = Config::load_or_default(config_path_);
+  if (!loaded) {
+    logging::error("config", "reload failed; keeping the running configuration",
+                   {{"reason", why}, {"error", loaded.error().message()}});
+    return;
+  }
+  auto old = config();
+  std::vector<std::string> changed, needs_restart;
+  for (const ConfigKey& k : config_schema()) {
+    auto a = old->get(k.path), b = loaded->get(k.path);
+    if (a && b && *a == *b) continue;
+    changed.push_back(k.path);
+    if (k.needs_restart) needs_restart.push_back(k.path);
+  }
+  {
+    std::lock_guard lock(config_mu_);
+    config_ = std::make_shared<const Config>(std::move(*loaded));
+    token_ = std::make_shared<const std::string>(str(*config_, "daemon.api_token"));
+    for (const auto& k : needs_restart)
+      if (std::find(pending_restart_.begin(), pending_restart_.end(), k) == pending_restart_.end())
+        pending_restart_.push_back(k);
+  }
+  const Config& cfg = *config();
+  if (!o_.debug) {
+    if (auto st = logging::set_level(str(cfg, "daemon.log_level")); !st)
+      logging::error("config", st.error().message());
+  }
+  logging::set_rotation_interval(integer(cfg, "daemon.log_rotation_interval", 3600));
+  std::string list;
+  for (const auto& k : changed) list += (list.empty() ? "" : ",") + k;
+  logging::info("config", "reloaded", {{"reason", why}, {"changed", list.empty() ? "none" : list}});
+  for (const auto& k : needs_restart)
+    logging::warn("config", "this change takes effect after a restart (ipfs-kit daemon restart)", {{"key", k}});
+}
+
+void Service::check_health() {
+  const auto cfg = config();
+  const auto now = std::chrono::steady_clock::now();
+  if (!boolean(*cfg, "monitoring.health_checks", true)) return;
+  if (now - last_health_check_ < std::chrono::seconds(integer(*cfg, "daemon.health_check_interval", 30))) return;
+  last_health_check_ = now;
+  BackendHealth h;
+  h.last_check = now_unix();
+  auto t0 = std::chrono::steady_clock::now();
+  auto stat = node_->repo_stat();
+  h.response_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (!stat) {
+    h.status = "unhealthy";
+    h.error = stat.error().message();
+  } else {
+    h.status = serving_ ? "healthy" : "stopped";
+    h.details = {{"blocks", stat->blocks}, {"block_bytes", stat->block_bytes}, {"disk_bytes", stat->disk_bytes},
+                 {"pins", stat->pins}};
+    std::lock_guard lock(stat_mu_);
+    stat_cache_ = *stat;
+    stat_time_ = now;
+  }
+  std::string previous;
+  {
+    std::lock_guard lock(health_mu_);
+    previous = ipfs_health_.status;
+    ipfs_health_ = h;
+  }
+  if (previous != h.status) logging::info("health", "backend status", {{"backend", "ipfs"}, {"status", h.status}, {"error", h.error}});
+}
+
+nlohmann::json Service::backends_json(bool check_now) {
+  if (check_now) {
+    last_health_check_ = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    check_health();
+  }
+  BackendHealth h;
+  {
+    std::lock_guard lock(health_mu_);
+    h = ipfs_health_;
+  }
+  if (!serving_ && h.status == "healthy") h.status = "stopped";
+  const auto cfg = config();
+  return {{"ipfs",
+           {{"name", "ipfs"},
+            {"type", "embedded"},
+            {"enabled", boolean(*cfg, "backends.ipfs.enabled", true)},
+            {"running", serving_.load()},
+            {"health", h.status},
+            {"error", h.error.empty() ? nlohmann::json() : nlohmann::json(h.error)},
+            {"last_check", iso_time(h.last_check)},
+            {"response_time_ms", h.response_ms},
+            {"details", h.details}}}};
+}
+
+Result<nlohmann::json> Service::set_backend_running(const std::string& name, bool running) {
+  if (name != "ipfs") return not_found("unknown backend \"" + name + "\" (available: ipfs)");
+  bool was = serving_.exchange(running);
+  if (was != running) logging::info("backend", running ? "started" : "stopped", {{"backend", name}});
+  {
+    std::lock_guard lock(health_mu_);
+    if (ipfs_health_.status == "healthy" || ipfs_health_.status == "stopped") ipfs_health_.status = running ? "healthy" : "stopped";
+  }
+  return nlohmann::json{{"backend", name}, {"running", running}, {"changed", was != running}};
+}
+
+nlohmann::json Service::replication_json() {
+  const auto cfg = config();
+  uint64_t pins = 0;
+  if (auto n = node_->repo().pins().count()) pins = *n;
+  const int min = integer(*cfg, "replication.min_replicas", 2);
+  return {{"enabled", boolean(*cfg, "replication.enabled", true)},
+          {"auto_replication", boolean(*cfg, "replication.auto_replication", true)},
+          {"min_replicas", min},
+          {"max_replicas", integer(*cfg, "replication.max_replicas", 5)},
+          {"check_interval", integer(*cfg, "replication.check_interval", 300)},
+          {"backends", nlohmann::json::array({"ipfs"})},
+          {"pins", pins},
+          // Every pin has one verified copy: the embedded node's.
+          {"replica_counts", {{"1", pins}}},
+          {"under_replicated", min > 1 ? pins : 0},
+          {"last_check", iso_time(last_replication_check_unix_)},
+          {"note", "the embedded node is the only backend; copies beyond it need more backends configured"}};
+}
+
+nlohmann::json Service::replication_sync() {
+  last_replication_check_unix_ = now_unix();
+  nlohmann::json status = replication_json();
+  logging::debug("replication", "check", {{"pins", std::to_string(status["pins"].get<uint64_t>())}});
+  return {{"status", "completed"},
+          {"checked", status["pins"]},
+          {"under_replicated", status["under_replicated"]},
+          {"repaired", 0},
+          {"reason", status["under_replicated"].get<uint64_t>() > 0
+                         ? "no other backend to replicate to"
+                         : "every pin meets min_replicas"}};
+}
+
+nlohmann::json Service::status_json() {
+  const auto cfg = config();
+  nlohmann::json config_doc = cfg->document();
+  if (config_doc.contains("daemon") && !config_doc["daemon"].value("api_token", nlohmann::json()).is_null())
+    config_doc["daemon"]["api_token"] = "(set)";
+  std::vector<std::string> pending;
+  {
+    std::lock_guard lock(config_mu_);
+    pending = pending_restart_;
+  }
+  return {{"daemon",
+           {{"running", true},
+            {"pid", state_.pid},
+            {"version", kVersion},
+            {"started_at", iso_time(started_)},
+            {"uptime_seconds", now_unix() - started_},
+            {"repository", repo_},
+            {"addresses", {{"api", state_.api}, {"rpc", state_.rpc}, {"gateway", state_.gateway}}},
+            {"log_file", state_.log_file}}},
+          {"backends", backends_json(false)},
+          {"replication", replication_json()},
+          {"config", config_doc},
+          {"pending_restart", pending}};
+}
+
+std::string Service::metrics_text() {
+  metrics::Writer w;
+  metrics::write_http_families(w, {&api_stats_, &rpc_stats_, &gateway_stats_});
+  w.family("ipfskit_http_connections", "gauge", "Open HTTP connections, by listener.");
+  w.sample("ipfskit_http_connections", {{"listener", "api"}}, static_cast<uint64_t>(api_->active_connections()));
+  w.sample("ipfskit_http_connections", {{"listener", "rpc"}}, static_cast<uint64_t>(rpc_->active_connections()));
+  w.sample("ipfskit_http_connections", {{"listener", "gateway"}}, static_cast<uint64_t>(gateway_->active_connections()));
+
+  std::optional<core::RepoStat> stat;
+  {
+    std::lock_guard lock(stat_mu_);
+    if (!stat_cache_ || std::chrono::steady_clock::now() - stat_time_ > std::chrono::seconds(10)) {
+      if (auto s = node_->repo_stat()) {
+        stat_cache_ = *s;
+        stat_time_ = std::chrono::steady_clock::now();
+      }
+    }
+    stat = stat_cache_;
+  }
+  if (stat) {
+    w.family("ipfskit_repo_blocks", "gauge", "Blocks in the repository.");
+    w.sample("ipfskit_repo_blocks", {}, stat->blocks);
+    w.family("ipfskit_repo_block_bytes", "gauge", "Bytes of block data in the repository.");
+    w.sample("ipfskit_repo_block_bytes", {}, stat->block_bytes);
+    w.family("ipfskit_repo_disk_bytes", "gauge", "Bytes the repository's packs and index take on disk.");
+    w.sample("ipfskit_repo_disk_bytes", {}, stat->disk_bytes);
+    w.family("ipfskit_pins", "gauge", "Explicit pins (recursive and direct).");
+    w.sample("ipfskit_pins", {}, stat->pins);
+  }
+  w.family("ipfskit_backend_up", "gauge", "1 when the backend is serving and its last health check passed.");
+  {
+    std::lock_guard lock(health_mu_);
+    w.sample("ipfskit_backend_up", {{"backend", "ipfs"}}, uint64_t{serving_ && ipfs_health_.status == "healthy" ? 1u : 0u});
+  }
+  w.family("ipfskit_daemon_start_time_seconds", "gauge", "When the daemon started, in unix seconds.");
+  w.sample("ipfskit_daemon_start_time_seconds", {}, static_cast<uint64_t>(started_));
+  w.family("ipfskit_build_info", "gauge", "The running version (always 1).");
+  w.sample("ipfskit_build_info", {{"version", kVersion}}, uint64_t{1});
+  if (auto p = metrics::read_process_stats()) metrics::write_process_families(w, *p);
+  return w.text();
+}
+
+void Service::shutdown() {
+  if (!node_) return;
+  // In-flight requests finish (up to 10 s) before the node closes.
+  for (auto* s : {gateway_.get(), rpc_.get(), api_.get()})
+    if (s != nullptr) s->stop(10);
+  gateway_.reset();
+  rpc_.reset();
+  api_.reset();
+  remove_state_files();
+  node_.reset();
+  logging::info("daemon", "stopped");
+  logging::shutdown();
+  lock_.reset();
+}
+
+int run(const Options& options) {
+  // Signals are taken synchronously by the main loop: block them before any
+  // thread starts so that every thread inherits the mask.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto report = [&](const std::string& line) {
+    if (options.ready_fd < 0) return;
+    std::string l = line + "\n";
+    (void)!::write(options.ready_fd, l.data(), l.size());
+    ::close(options.ready_fd);
+  };
+
+  Service service(options);
+  Status st = service.start();
+  if (!st) {
+    const int code = exit_status(st.error().code());
+    logging::error("daemon", "failed to start", {{"error", st.error().message()}});
+    if (options.ready_fd >= 0) report("error " + std::to_string(code) + " " + st.error().message());
+    else std::fprintf(stderr, "Error: %s\n", st.error().message().c_str());
+    service.shutdown();
+    return code;
+  }
+  auto status = service.status_json();
+  const auto& a = status["daemon"]["addresses"];
+  if (options.ready_fd >= 0) {
+    report("ok");
+  } else {
+    std::printf("ipfs-kit daemon %s running (pid %d)\n  API:     http://%s\n  RPC:     http://%s/api/v0\n  Gateway: http://%s/ipfs/\n"
+                "  Repo:    %s\nPress Ctrl-C to stop.\n",
+                kVersion, static_cast<int>(::getpid()), a["api"].get<std::string>().c_str(),
+                a["rpc"].get<std::string>().c_str(), a["gateway"].get<std::string>().c_str(), options.repo.c_str());
+    std::fflush(stdout);
+  }
+  service.loop();
+  service.shutdown();
+  return 0;
+}
+
+}  // namespace ipfskit::daemon

@@ -1,0 +1,100 @@
+// The daemon's running state, shared by its listeners (internal to daemon/).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "core/node.h"
+#include "daemon/daemon.h"
+#include "daemon/lifecycle.h"
+#include "gateway/gateway.h"
+#include "http/server.h"
+#include "metrics/metrics.h"
+#include "rpc/kubo_rpc.h"
+
+namespace ipfskit::daemon {
+
+// The health of one backend, as the last check found it.
+struct BackendHealth {
+  std::string status = "unknown";  // healthy, unhealthy, stopped, unknown
+  std::string error;
+  int64_t last_check = 0;  // unix seconds; 0 = never
+  double response_ms = 0;
+  nlohmann::json details = nlohmann::json::object();
+};
+
+class Service {
+ public:
+  explicit Service(Options options) : o_(std::move(options)) {}
+  ~Service();
+
+  // Opens everything and starts listening. Errors name what failed.
+  Status start();
+  // Serves until SIGTERM/SIGINT, handling SIGHUP and periodic work.
+  void loop();
+  void shutdown();
+
+  // ---- for the management API ----
+  std::shared_ptr<const Config> config() const;
+  nlohmann::json status_json();
+  nlohmann::json backends_json(bool check_now);
+  // Starts or stops serving a backend; NotFound for unknown names.
+  Result<nlohmann::json> set_backend_running(const std::string& name, bool running);
+  nlohmann::json replication_json();
+  nlohmann::json replication_sync();
+  std::string metrics_text();
+  bool serving() const { return serving_.load(); }
+
+ private:
+  Status listen_all();
+  Status write_state_files();
+  void remove_state_files();
+  void reload_config(const std::string& why);
+  void check_health();
+  std::optional<Error> filter_auth(const http::Request& req) const;
+  void observe(metrics::HttpStats& stats, const char* listener, const http::Request& req, int status, double secs,
+               uint64_t bytes);
+
+  Options o_;
+  std::string repo_, config_path_;
+  std::optional<InstanceLock> lock_;
+  std::unique_ptr<core::Node> node_;
+
+  mutable std::mutex config_mu_;
+  std::shared_ptr<const Config> config_;
+  std::shared_ptr<const std::string> token_;  // "" when unset
+  int64_t config_mtime_ns_ = 0;
+  std::vector<std::string> pending_restart_;
+
+  std::unique_ptr<http::Server> api_, rpc_, gateway_;
+  metrics::HttpStats api_stats_{"api"}, rpc_stats_{"rpc"}, gateway_stats_{"gateway"};
+  rpc::RpcContext rpc_ctx_;
+  gateway::GatewayContext gateway_ctx_;
+  std::vector<std::string> allowed_origins_;
+
+  std::atomic<bool> serving_{true};
+  std::mutex health_mu_;
+  BackendHealth ipfs_health_;
+  std::chrono::steady_clock::time_point last_health_check_{};
+  std::chrono::steady_clock::time_point last_replication_check_{};
+  int64_t started_ = 0;
+  State state_;
+
+  // repo_stat is a table count: cached briefly for /metrics scrapes.
+  std::mutex stat_mu_;
+  std::optional<core::RepoStat> stat_cache_;
+  std::chrono::steady_clock::time_point stat_time_{};
+  int64_t last_replication_check_unix_ = 0;
+};
+
+void register_api_routes(http::Server& server, Service& service);
+
+}  // namespace ipfskit::daemon
