@@ -9,7 +9,7 @@ PACKAGES=(
   libssl-dev libboost-dev libboost-system-dev nlohmann-json3-dev libexpected-dev libcli11-dev libspdlog-dev
   libsqlite3-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  time curl ca-certificates
+  time curl ca-certificates python3 prometheus
 )
 command -v node > /dev/null || PACKAGES+=(nodejs)
 command -v npm > /dev/null || PACKAGES+=(npm)

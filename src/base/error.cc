@@ -23,6 +23,12 @@ std::string_view code_name(Code code) {
   return "internal";
 }
 
+std::optional<Code> code_by_name(std::string_view name) {
+  for (int c = static_cast<int>(Code::kInvalidArgument); c <= static_cast<int>(Code::kInternal); ++c)
+    if (code_name(static_cast<Code>(c)) == name) return static_cast<Code>(c);
+  return std::nullopt;
+}
+
 int http_status(Code code) {
   switch (code) {
     case Code::kInvalidArgument: return 400;

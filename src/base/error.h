@@ -11,6 +11,7 @@
 // (nlohmann::json, CLI11, std::filesystem) is wrapped where it is called.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,8 @@ enum class Code : int {
 
 // A stable lower-case name for the code, used on the wire (JSON "Code" fields).
 std::string_view code_name(Code code);
+// The code with this name; nullopt for an unknown name.
+std::optional<Code> code_by_name(std::string_view name);
 
 // The HTTP status that reports this code (invalid input 400, missing 404, ...).
 int http_status(Code code);

@@ -85,7 +85,12 @@ Status Context::rpc_call(const std::string& command, const std::vector<std::pair
                           [&](ByteView b) { return lines.feed(b); }));
   }
   if (r.status < 200 || r.status >= 300) return tl::unexpected(client::rpc_error(r));
-  return lines.finish();
+  TRY_STATUS(lines.finish());
+  if (!r.stream_error.empty()) {
+    client::Response failed{500, "application/json", nlohmann::json{{"Message", r.stream_error}}.dump(), ""};
+    return tl::unexpected(client::rpc_error(failed));
+  }
+  return {};
 }
 
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/app.h"
+#include "client/upload.h"
 #include "multiformats/multicodec.h"
 
 namespace ipfskit::cli {
@@ -55,8 +56,29 @@ void register_block(CLI::App& app, Context& ctx, Action& action) {
         codec = *c;
       }
       if (version != 0 && version != 1) return invalid_argument("invalid CID version " + std::to_string(version));
-      core::Node* node = TRY(ctx.node());
       std::vector<std::string> files = pf->files.empty() ? std::vector<std::string>{""} : pf->files;
+      auto print_put = [&](const std::string& cid, uint64_t size) {
+        if (ctx.json) print_json({{"Key", cid}, {"Size", size}});
+        else std::printf("%s\n", cid.c_str());
+      };
+      if (TRY(ctx.running_daemon())) {
+        for (const std::string& f : files)
+          if (!f.empty()) TRY(open_file(f, O_RDONLY));  // a missing file fails before anything is sent
+        client::FilesUpload upload(files);
+        client::MultipartBody body(upload);
+        return ctx.rpc_call(
+            "block/put",
+            {{"cid-codec", multicodec::codec_name(*codec)}, {"mhtype", pf->mhtype},
+             {"cid-version", std::to_string(version)}, {"pin", pf->pin ? "true" : "false"}},
+            [&](const nlohmann::json& j) -> Status {
+              if (!j.is_object() || !j.contains("Key") || !j["Key"].is_string())
+                return corruption("the daemon sent a malformed block/put reply");
+              print_put(j["Key"].get<std::string>(), j.value("Size", uint64_t{0}));
+              return {};
+            },
+            body.content_type(), [&](uint8_t* buf, size_t n) { return body.read(buf, n); });
+      }
+      core::Node* node = TRY(ctx.node());
       for (const std::string& f : files) {
         Bytes data;
         if (f.empty()) {
@@ -72,8 +94,7 @@ void register_block(CLI::App& app, Context& ctx, Action& action) {
           data = TRY(read_file(f));
         }
         Cid cid = TRY(node->block_put(data, *codec, hash->code, version, pf->pin));
-        if (ctx.json) print_json({{"Key", cid.to_string()}, {"Size", data.size()}});
-        else std::printf("%s\n", cid.to_string().c_str());
+        print_put(cid.to_string(), data.size());
       }
       return {};
     };
@@ -106,17 +127,39 @@ void register_block(CLI::App& app, Context& ctx, Action& action) {
   rm->add_flag("-q,--quiet", rf->quiet, "print nothing on success");
   rm->callback([rf, &ctx, &action] {
     action = [rf, &ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
       std::optional<Error> failed;
-      for (const auto& s : rf->cids) {
-        Cid cid = TRY(Cid::parse(s));
-        Status st = node->block_rm(cid);
+      // Each CID's outcome: removed, or why not (earlier failures go to
+      // stderr, the last one is the command's error).
+      auto outcome = [&](const std::string& cid, Status st) {
         if (!st && !(rf->force && st.error().code() == Code::kNotFound)) {
           if (failed) std::fprintf(stderr, "Error: %s\n", failed->message().c_str());
           failed = st.error();
-          continue;
+          return;
         }
-        if (st && !rf->quiet) std::printf("removed %s\n", cid.to_string().c_str());
+        if (st && !rf->quiet) std::printf("removed %s\n", cid.c_str());
+      };
+      std::vector<Cid> cids;
+      for (const auto& s : rf->cids) cids.push_back(TRY(Cid::parse(s)));
+      if (TRY(ctx.running_daemon())) {
+        std::vector<std::pair<std::string, std::string>> q = {{"force", rf->force ? "true" : "false"}};
+        for (const Cid& c : cids) q.emplace_back("arg", c.to_string());
+        TRY_STATUS(ctx.rpc_call("block/rm", q, [&](const nlohmann::json& j) -> Status {
+          if (!j.is_object() || !j.contains("Hash") || !j["Hash"].is_string())
+            return corruption("the daemon sent a malformed block/rm reply");
+          std::string err = j.value("Error", "");
+          Status st;
+          if (!err.empty()) {
+            Code code = err.find("not found") != std::string::npos || err.find("not in the repository") != std::string::npos
+                            ? Code::kNotFound
+                            : Code::kInvalidArgument;
+            st = make_error(code, err);
+          }
+          outcome(j["Hash"].get<std::string>(), st);
+          return {};
+        }));
+      } else {
+        core::Node* node = TRY(ctx.node());
+        for (const Cid& cid : cids) outcome(cid.to_string(), node->block_rm(cid));
       }
       if (failed) return tl::unexpected(*failed);
       return {};

@@ -6,6 +6,7 @@
 
 #include "cli/app.h"
 #include "cli/output.h"
+#include "client/upload.h"
 
 namespace ipfskit::cli {
 
@@ -55,10 +56,43 @@ void register_dag(CLI::App& app, Context& ctx, Action& action) {
   imp->add_flag("--stats", imf->stats, "print how many blocks were imported");
   imp->callback([imf, &ctx, &action] {
     action = [imf, &ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
       std::vector<std::string> files = imf->files.empty() ? std::vector<std::string>{""} : imf->files;
       uint64_t blocks = 0, bytes = 0;
+      auto print_root = [&](const std::string& root) {
+        if (ctx.json) print_json({{"Root", {{"Cid", {{"/", root}}}, {"PinErrorMsg", ""}}}});
+        else std::printf("Pinned root\t%s\tsuccess\n", root.c_str());
+      };
+      if (TRY(ctx.running_daemon())) {
+        // The CARs go to the daemon in one upload; it verifies every block.
+        for (const std::string& f : files)
+          if (!f.empty()) TRY(open_file(f, O_RDONLY));  // a missing file fails before anything is sent
+        client::FilesUpload upload(files);
+        client::MultipartBody body(upload);
+        std::optional<Error> pin_error;
+        TRY_STATUS(ctx.rpc_call(
+            "dag/import", {{"pin-roots", imf->pin_roots ? "true" : "false"}, {"stats", "true"}},
+            [&](const nlohmann::json& j) -> Status {
+              if (!j.is_object()) return corruption("the daemon sent a malformed dag/import reply");
+              if (j.contains("Root")) {
+                std::string cid = j["Root"].value("Cid", nlohmann::json::object()).value("/", "");
+                std::string err = j["Root"].value("PinErrorMsg", "");
+                if (!err.empty()) pin_error = Error(Code::kIOError, "pinning root " + cid + ": " + err);
+                else print_root(cid);
+              }
+              if (j.contains("Stats") && j["Stats"].is_object()) {
+                blocks = j["Stats"].value("BlockCount", uint64_t{0});
+                bytes = j["Stats"].value("BlockBytesCount", uint64_t{0});
+              }
+              return {};
+            },
+            body.content_type(), [&](uint8_t* buf, size_t n) { return body.read(buf, n); }));
+        if (pin_error) return tl::unexpected(*pin_error);
+        files.clear();
+      } else {
+        TRY(ctx.node());
+      }
       for (const std::string& f : files) {
+        core::Node* node = TRY(ctx.node());
         UniqueFd fd;
         int raw = STDIN_FILENO;
         if (!f.empty()) {
@@ -67,9 +101,7 @@ void register_dag(CLI::App& app, Context& ctx, Action& action) {
         }
         FdReader in(raw, f.empty() ? "standard input" : f);
         auto report = node->dag_import(in, imf->pin_roots, [&](const Cid& root, const Status& st) {
-          if (!st) return;
-          if (ctx.json) print_json({{"Root", {{"Cid", {{"/", root.to_string()}}}, {"PinErrorMsg", ""}}}});
-          else std::printf("Pinned root\t%s\tsuccess\n", root.to_string().c_str());
+          if (st) print_root(root.to_string());
         });
         if (!report) return tl::unexpected(f.empty() ? report.error() : report.error().wrap(f));
         blocks += report->blocks;

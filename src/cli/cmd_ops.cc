@@ -177,9 +177,11 @@ Status health_check(Context& ctx, const std::string& only) {
     if (!backends.contains(only)) return not_found("unknown backend \"" + only + "\"");
     backends = nlohmann::json{{only, backends[only]}};
   }
+  // A backend stopped on purpose does not make the daemon unhealthy, but a
+  // backend asked about by name is healthy only when it serves.
   bool healthy = only.empty() ? health["status"] == "healthy" : true;
   for (auto& [name, b] : backends.items())
-    if (b["health"] != "healthy" && b["health"] != "stopped") healthy = false;
+    if (b["health"] != "healthy" && (b["health"] != "stopped" || !only.empty())) healthy = false;
   if (ctx.json) {
     print_json({{"healthy", healthy}, {"daemon", health}, {"backends", backends}});
   } else {

@@ -47,7 +47,6 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
   add->add_flag("--progress", af->progress, "show progress");
   add->callback([af, &ctx, &action] {
     action = [af, &ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
       std::vector<std::string> args = af->cids.empty() ? read_stdin_words() : af->cids;
       args = split_commas(args);
       if (args.empty()) return invalid_argument("argument \"ipfs-path\" is required");
@@ -57,6 +56,30 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
         meta[k] = v;
       }
       const bool direct = af->direct || !af->recursive;
+      auto print_pinned = [&](const std::string& cid) {
+        if (ctx.json) print_json({{"Pins", {cid}}});
+        else std::printf("pinned %s %s\n", cid.c_str(), direct ? "directly" : "recursively");
+      };
+      if (TRY(ctx.running_daemon())) {
+        // Through the daemon, in batches that keep each request's query short.
+        constexpr size_t kBatch = 1000;
+        for (size_t i = 0; i < args.size(); i += kBatch) {
+          std::vector<std::pair<std::string, std::string>> q = {{"recursive", direct ? "false" : "true"}};
+          if (af->name_opt->count() > 0) q.emplace_back("name", af->name);
+          if (!meta.empty()) q.emplace_back("metadata", nlohmann::json(meta).dump());
+          for (size_t j = i; j < std::min(args.size(), i + kBatch); ++j) q.emplace_back("arg", args[j]);
+          TRY_STATUS(ctx.rpc_call("pin/add", q, [&](const nlohmann::json& j) -> Status {
+            if (!j.is_object() || !j.contains("Pins") || !j["Pins"].is_array()) return {};
+            for (const auto& c : j["Pins"])
+              if (c.is_string() && !af->progress) print_pinned(c.get<std::string>());
+            return {};
+          }));
+          if (af->progress) std::fprintf(stderr, "\rpinned %zu of %zu", std::min(args.size(), i + kBatch), args.size());
+        }
+        if (af->progress) std::fprintf(stderr, "\n");
+        return {};
+      }
+      core::Node* node = TRY(ctx.node());
       std::vector<repo::PinRequest> pins;
       pins.reserve(args.size());
       for (const auto& a : args) {
@@ -80,8 +103,7 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
           }
           return;
         }
-        if (ctx.json) print_json({{"Pins", {c.to_string()}}});
-        else std::printf("pinned %s %s\n", c.to_string().c_str(), direct ? "directly" : "recursively");
+        print_pinned(c.to_string());
       }));
       if (bar) std::fprintf(stderr, "\rpinned %zu of %zu\n", done, pins.size());
       return {};
@@ -94,16 +116,28 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
     rm->add_option("cids", *rm_args, "CIDs or paths; comma-separated lists accepted")->required();
     rm->callback([rm_args, &ctx, &action] {
       action = [rm_args, &ctx]() -> Status {
-        core::Node* node = TRY(ctx.node());
-        std::vector<Cid> cids;
-        for (const auto& a : split_commas(*rm_args)) {
-          auto parsed = Cid::parse(a);
-          cids.push_back(parsed ? *parsed : TRY(node->resolve(a)));
+        std::vector<std::string> removed;
+        if (TRY(ctx.running_daemon())) {
+          std::vector<std::pair<std::string, std::string>> q;
+          for (const auto& a : split_commas(*rm_args)) q.emplace_back("arg", a);
+          TRY_STATUS(ctx.rpc_call("pin/rm", q, [&](const nlohmann::json& j) -> Status {
+            if (j.is_object() && j.contains("Pins") && j["Pins"].is_array())
+              for (const auto& c : j["Pins"])
+                if (c.is_string()) removed.push_back(c.get<std::string>());
+            return {};
+          }));
+        } else {
+          core::Node* node = TRY(ctx.node());
+          std::vector<Cid> cids;
+          for (const auto& a : split_commas(*rm_args)) {
+            auto parsed = Cid::parse(a);
+            cids.push_back(parsed ? *parsed : TRY(node->resolve(a)));
+          }
+          for (const Cid& c : TRY(node->pin_rm(cids))) removed.push_back(c.to_string());
         }
-        auto removed = TRY(node->pin_rm(cids));
-        for (const Cid& c : removed) {
-          if (ctx.json) print_json({{"Pins", {c.to_string()}}});
-          else std::printf("unpinned %s\n", c.to_string().c_str());
+        for (const std::string& c : removed) {
+          if (ctx.json) print_json({{"Pins", {c}}});
+          else std::printf("unpinned %s\n", c.c_str());
         }
         return {};
       };
@@ -174,12 +208,28 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
   update->add_flag("--unpin", uf->unpin, "remove the old pin (default true)");
   update->callback([uf, &ctx, &action] {
     action = [uf, &ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
-      Cid from = TRY(node->resolve(uf->from));
-      Cid to = TRY(node->resolve(uf->to));
-      TRY_STATUS(node->pin_update(from, to, uf->unpin));
-      if (ctx.json) print_json({{"Pins", {from.to_string(), to.to_string()}}});
-      else std::printf("updated %s to %s\n", from.to_string().c_str(), to.to_string().c_str());
+      std::string from, to;
+      if (TRY(ctx.running_daemon())) {
+        TRY_STATUS(ctx.rpc_call("pin/update", {{"arg", uf->from}, {"arg", uf->to}, {"unpin", uf->unpin ? "true" : "false"}},
+                                [&](const nlohmann::json& j) -> Status {
+                                  if (j.is_object() && j.contains("Pins") && j["Pins"].is_array() && j["Pins"].size() == 2 &&
+                                      j["Pins"][0].is_string() && j["Pins"][1].is_string()) {
+                                    from = j["Pins"][0].get<std::string>();
+                                    to = j["Pins"][1].get<std::string>();
+                                  }
+                                  return {};
+                                }));
+        if (from.empty()) return corruption("the daemon sent a malformed pin/update reply");
+      } else {
+        core::Node* node = TRY(ctx.node());
+        Cid f = TRY(node->resolve(uf->from));
+        Cid t = TRY(node->resolve(uf->to));
+        TRY_STATUS(node->pin_update(f, t, uf->unpin));
+        from = f.to_string();
+        to = t.to_string();
+      }
+      if (ctx.json) print_json({{"Pins", {from, to}}});
+      else std::printf("updated %s to %s\n", from.c_str(), to.c_str());
       return {};
     };
   });

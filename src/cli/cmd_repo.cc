@@ -19,12 +19,29 @@ void register_repo(CLI::App& app, Context& ctx, Action& action) {
   gc->add_flag("--silent", gf->silent, "print nothing");
   gc->callback([gf, &ctx, &action] {
     action = [gf, &ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
-      auto report = TRY(node->gc([&](const Cid& c) {
+      auto on_removed = [&](const std::string& c) {
         if (gf->silent) return;
-        if (ctx.json) print_json({{"Key", {{"/", c.to_string()}}}});
-        else std::printf("%s%s\n", gf->quiet ? "" : "removed ", c.to_string().c_str());
-      }));
+        if (ctx.json) print_json({{"Key", {{"/", c}}}});
+        else std::printf("%s%s\n", gf->quiet ? "" : "removed ", c.c_str());
+      };
+      core::GcReport report;
+      if (TRY(ctx.running_daemon())) {
+        TRY_STATUS(ctx.rpc_call("repo/gc", {{"stats", "true"}, {"silent", gf->silent ? "true" : "false"}},
+                                [&](const nlohmann::json& j) -> Status {
+                                  if (!j.is_object()) return corruption("the daemon sent a malformed repo/gc reply");
+                                  if (j.contains("Key") && j["Key"].is_object() && j["Key"].value("/", nlohmann::json()).is_string())
+                                    on_removed(j["Key"]["/"].get<std::string>());
+                                  if (j.contains("Stats") && j["Stats"].is_object()) {
+                                    report.removed_blocks = j["Stats"].value("RemovedBlocks", uint64_t{0});
+                                    report.removed_bytes = j["Stats"].value("RemovedBytes", uint64_t{0});
+                                    report.reclaimed_bytes = j["Stats"].value("ReclaimedBytes", uint64_t{0});
+                                  }
+                                  return {};
+                                }));
+      } else {
+        core::Node* node = TRY(ctx.node());
+        report = TRY(node->gc([&](const Cid& c) { on_removed(c.to_string()); }));
+      }
       if (!gf->silent && !gf->quiet && !ctx.json)
         std::fprintf(stderr, "freed %llu blocks (%s); %s of disk space returned\n",
                      static_cast<unsigned long long>(report.removed_blocks), human_bytes(report.removed_bytes).c_str(),

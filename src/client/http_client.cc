@@ -50,6 +50,12 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     while (!v.empty() && (v.front() == ' ')) v.erase(0, 1);
     while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.pop_back();
     t->response.content_type = v;
+  } else if (line.size() > 15 && strncasecmp(line.data(), "x-stream-error:", 15) == 0) {
+    // Arrives as a trailer, after the body.
+    std::string v(line.substr(15));
+    while (!v.empty() && (v.front() == ' ')) v.erase(0, 1);
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.pop_back();
+    t->response.stream_error = v.empty() ? "the daemon reported an error mid-stream" : v;
   }
   return size * n;
 }
@@ -164,7 +170,9 @@ Status LineSplitter::finish() {
 Error rpc_error(const Response& r) {
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   std::string message;
+  std::optional<Code> kind;
   if (!j.is_discarded() && j.is_object()) {
+    if (j.contains("Kind") && j["Kind"].is_string()) kind = code_by_name(j["Kind"].get<std::string>());
     if (j.contains("Message") && j["Message"].is_string()) message = j["Message"].get<std::string>();
     else if (j.contains("error") && j["error"].is_string()) message = j["error"].get<std::string>();
   }
@@ -183,7 +191,7 @@ Error rpc_error(const Response& r) {
     else
       code = Code::kIOError;
   }
-  return Error(code, message);
+  return Error(kind.value_or(code), message);
 }
 
 }  // namespace ipfskit::client

@@ -18,6 +18,9 @@ struct Response {
   long status = 0;
   std::string content_type;
   std::string body;
+  // Kubo RPC's report of an error found after the reply began (the
+  // X-Stream-Error trailer); empty when the stream ended well.
+  std::string stream_error;
 };
 
 // Produces the request body: fills `buf` and returns the count, 0 at the end.

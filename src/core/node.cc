@@ -78,10 +78,19 @@ Result<unixfs::NodeRef> add_with(repo::Repo& repo, const AddOptions& options, si
   auto batch = TRY(repo.blocks().begin());
   unixfs::Importer imp(io, batch.get(), on_added, progress);
   unixfs::NodeRef root = TRY(run(imp));
-  pin.cid = root.cid;
+  // Every root the add made (one per argument, or the -w wrapper) is pinned,
+  // in the same transaction that commits the blocks.
+  std::vector<repo::PinRequest> pins;
+  for (const unixfs::NodeRef& r : imp.roots()) {
+    bool seen = false;
+    for (const auto& p : pins) seen = seen || p.cid == r.cid;
+    if (seen) continue;
+    pins.push_back(pin);
+    pins.back().cid = r.cid;
+  }
   TRY_STATUS(batch->commit([&](sql::Database& db) -> Status {
-    if (!options.pin) return {};
-    return repo::PinIndex::add_in_transaction(db, {pin}, now_seconds());
+    if (!options.pin || pins.empty()) return {};
+    return repo::PinIndex::add_in_transaction(db, pins, now_seconds());
   }));
   return root;
 }

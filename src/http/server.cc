@@ -190,7 +190,9 @@ class SyncExchange final : public Exchange, public ByteReader {
         beast::error_code ec;
         size_t used = parser_.put(buffer_.data(), ec);
         buffer_.consume(used);
-        if (ec == bhttp::error::need_buffer) ec = {};
+        // need_buffer: our buffer is full; need_more: the input ends inside
+        // chunk framing. Both mean "go on", not "malformed".
+        if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
         if (ec == bhttp::error::body_limit) return make_error(Code::kResourceExhausted, "request body too large");
         if (ec) return invalid_argument("malformed request body: " + ec.message());
         size_t got = n - parser_.get().body().size;
@@ -248,6 +250,17 @@ class SyncExchange final : public Exchange, public ByteReader {
     ended_ = true;
   }
   bool aborted() const { return aborted_; }
+
+  void end_with_stream_error(std::string_view message) override {
+    if (!started_ || ended_) return;
+    if (!chunked_ || head_) return abort();
+    ended_ = true;
+    // A header value is one line of visible characters.
+    std::string trailer = "0\r\nX-Stream-Error: ";
+    for (char ch : message.substr(0, 4096)) trailer += (ch == '\r' || ch == '\n' || ch == '\0') ? ' ' : ch;
+    trailer += "\r\n\r\n";
+    if (!send_all(fd_, as_bytes(trailer), limits_.idle_timeout_seconds)) aborted_ = true;
+  }
 
   Status end() override {
     if (ended_) return {};

@@ -92,6 +92,11 @@ class Exchange {
   // end of the body, so the client sees a truncated (failed) transfer rather
   // than a short success. For errors found mid-stream.
   virtual void abort() = 0;
+  // Ends a started chunked response with an `X-Stream-Error: message`
+  // trailer (Kubo RPC's report of an error found mid-stream; the response
+  // must have announced `Trailer: X-Stream-Error`). A response with a
+  // Content-Length cannot carry one and is aborted instead.
+  virtual void end_with_stream_error(std::string_view message) = 0;
   // True once begin() was called.
   virtual bool started() const = 0;
 };

@@ -36,7 +36,9 @@ const Headers& common_headers() {
 std::pair<int, std::string> error_body(const Error& e) {
   const bool client = e.code() == Code::kInvalidArgument || e.code() == Code::kUnsupported ||
                       e.code() == Code::kResourceExhausted;
-  json j = {{"Message", e.message()}, {"Code", client ? 1 : 0}, {"Type", "error"}};
+  // "Kind" is ours (Kubo's clients ignore it): the error's code, so that our
+  // CLI, going through the daemon, fails as it would have locally.
+  json j = {{"Message", e.message()}, {"Code", client ? 1 : 0}, {"Type", "error"}, {"Kind", code_name(e.code())}};
   return {client ? 400 : 500, j.dump() + "\n"};
 }
 
@@ -75,6 +77,7 @@ class Reply {
     h.emplace_back("X-Stream-Output", "1");
     if (size) h.emplace_back("X-Content-Length", std::to_string(*size));
     h.emplace_back("Trailer", "X-Stream-Error");
+    bytes_ = true;
     return ex_.begin(200, h, std::nullopt);
   }
   Status bytes(ByteView b) { return ex_.write(b); }
@@ -94,7 +97,13 @@ class Reply {
   }
 
   void fail(const Error& e) {
-    if (ex_.started()) return ex_.abort();
+    if (ex_.started()) {
+      // Mid-stream, as Kubo does: the lines so far, then the error in the
+      // X-Stream-Error trailer (byte streams are aborted instead: their
+      // clients cannot tell a trailer from the end of the content).
+      if (!bytes_ && flush_lines()) return ex_.end_with_stream_error(e.message());
+      return ex_.abort();
+    }
     auto [status, body] = error_body(e);
     Headers h = common_headers();
     h.emplace_back("Content-Type", "application/json");
@@ -112,6 +121,7 @@ class Reply {
 
   http::Exchange& ex_;
   std::string buffer_;
+  bool bytes_ = false;  // a byte stream (cat, get, export), not JSON lines
 };
 
 // One RPC call: the request's arguments and options, and its reply.
@@ -196,6 +206,9 @@ Result<std::unique_ptr<http::MultipartReader>> multipart(Call& c) {
   return std::make_unique<http::MultipartReader>(c.body(), boundary);
 }
 
+// A pin's metadata from a JSON object of strings (absent: none).
+Result<std::map<std::string, std::string>> parse_metadata(const std::optional<std::string>& text);
+
 // ---------------- add ----------------
 
 // The parts of a multipart add as upload entries (kubo-rpc-client and Kubo's
@@ -256,6 +269,8 @@ Status cmd_add(Call& c) {
     if (!add.pin) return invalid_argument("pin-name option requires pin to be set");
     add.pin_name = *name;
   }
+  // Ours: metadata for the root's pin, a JSON object of strings.
+  add.pin_meta = TRY(parse_metadata(c.str("pin-metadata")));
   const bool progress = TRY(c.flag("progress", false));
   const bool quieter = TRY(c.flag("quieter", false));
   const bool silent = TRY(c.flag("silent", false));
@@ -489,6 +504,11 @@ Status cmd_block_put(Call& c) {
   if (mhlen != -1 && hash->code != multihash::kIdentity && static_cast<uint64_t>(mhlen) != hash->default_length)
     return invalid_argument("custom hash lengths are not supported");
   if (hash->code != multihash::kSha2_256) version = 1;
+  // Ours: an explicit CID version (the CLI's --cid-version).
+  if (auto v = TRY(c.integer("cid-version"))) {
+    if (*v != 0 && *v != 1) return invalid_argument("invalid CID version " + std::to_string(*v));
+    version = static_cast<int>(*v);
+  }
   auto reader = TRY(multipart(c));
   const uint64_t limit = allow_big ? (64ULL << 20) : unixfs::kBlockSizeLimit;
   bool any = false;
@@ -513,7 +533,7 @@ Status cmd_block_rm(Call& c) {
   for (const auto& text : cids) {
     Cid cid = TRY(parse_cid_arg(text));
     Status st = c.node().block_rm(cid);
-    if (!st && force && st.error().code() == Code::kNotFound) st = {};
+    if (!st && force && st.error().code() == Code::kNotFound) continue;  // Kubo: -f skips missing blocks quietly
     if (!st) failed = true;
     if (!st || !quiet) {
       json j = {{"Hash", cid.to_string()}};
@@ -546,7 +566,12 @@ Status cmd_dag_import(Call& c) {
     auto part = TRY(reader->next());
     if (!part) break;
     any = true;
-    core::ImportReport r = TRY(c.node().dag_import(reader->content(), false));
+    auto imported = c.node().dag_import(reader->content(), false);
+    if (!imported) {
+      auto name = http::percent_decode(part->filename, false);
+      return tl::unexpected(name && !name->empty() ? imported.error().wrap(*name) : imported.error());
+    }
+    core::ImportReport r = std::move(*imported);
     blocks += r.blocks;
     bytes += r.bytes;
     for (const Cid& root : r.roots)
@@ -819,12 +844,19 @@ Status cmd_pin_verify(Call& c) {
 Status cmd_repo_gc(Call& c) {
   const bool quiet = TRY(c.flag("quiet", false));
   const bool silent = TRY(c.flag("silent", false));
+  const bool stats = TRY(c.flag("stats", false));  // ours: a last line with the totals
   Status write_error;
-  TRY_STATUS(c.node().gc([&](const Cid& cid) {
+  core::GcReport report = TRY(c.node().gc([&](const Cid& cid) {
     if (quiet || silent || !write_error) return;
     write_error = c.reply.emit({{"Key", {{"/", cid.to_string()}}}});
   }));
-  return write_error;
+  TRY_STATUS(write_error);
+  if (stats)
+    return c.reply.emit({{"Stats",
+                          {{"RemovedBlocks", report.removed_blocks},
+                           {"RemovedBytes", report.removed_bytes},
+                           {"ReclaimedBytes", report.reclaimed_bytes}}}});
+  return {};
 }
 
 Status cmd_repo_stat(Call& c) {

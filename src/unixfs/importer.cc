@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "unixfs/directory.h"
 
@@ -83,6 +84,44 @@ Result<mode_t> file_type(const std::string& path, unsigned char hint) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return tl::unexpected(errno_error("stat " + path));
   return st.st_mode & S_IFMT;
+}
+
+// A command-line argument: where it is, and its name in the output.
+struct Arg {
+  std::string fs_path;
+  std::string name;
+};
+
+// Resolves each argument first so that bad arguments fail before any work:
+// missing paths, directories without -r, two different arguments with the
+// same name (the same one twice is added once).
+Result<std::vector<Arg>> resolve_args(const std::vector<std::string>& paths, const ImportOptions& o) {
+  std::vector<Arg> args;
+  for (const std::string& p : paths) {
+    struct stat st;
+    int rc = o.dereference_args ? ::stat(p.c_str(), &st) : ::lstat(p.c_str(), &st);
+    if (rc != 0) return tl::unexpected(errno_error(p));
+    if (S_ISDIR(st.st_mode) && !o.recursive)
+      return invalid_argument(p + " is a directory, use the '-r' flag to specify directories");
+    std::string fs_path = p;
+    if (o.dereference_args) {
+      char resolved[PATH_MAX];
+      if (::realpath(p.c_str(), resolved) == nullptr) return tl::unexpected(errno_error(p));
+      fs_path = resolved;
+    }
+    Arg a{fs_path, display_name(p)};
+    bool duplicate = false;
+    for (const Arg& b : args) {
+      if (b.name != a.name) continue;
+      char ra[PATH_MAX], rb[PATH_MAX];
+      bool same = ::realpath(a.fs_path.c_str(), ra) && ::realpath(b.fs_path.c_str(), rb) &&
+                  std::string(ra) == std::string(rb);
+      if (!same) return invalid_argument("two arguments are both named '" + a.name + "': " + b.fs_path + ", " + p);
+      duplicate = true;
+    }
+    if (!duplicate) args.push_back(std::move(a));
+  }
+  return args;
 }
 
 }  // namespace
@@ -248,48 +287,19 @@ Result<NodeRef> Importer::add_paths(const std::vector<std::string>& paths) {
   if (paths.empty()) return invalid_argument("expected a file argument");
   TRY_STATUS(scan(paths, o_, /*count_bytes=*/false));
 
-  // Resolve each argument first so that bad arguments fail before any work.
-  struct Arg {
-    std::string fs_path;
-    std::string name;
-  };
-  std::vector<Arg> args;
-  for (const std::string& p : paths) {
-    struct stat st;
-    int rc = o_.dereference_args ? ::stat(p.c_str(), &st) : ::lstat(p.c_str(), &st);
-    if (rc != 0) return tl::unexpected(errno_error(p));
-    if (S_ISDIR(st.st_mode) && !o_.recursive)
-      return invalid_argument(p + " is a directory, use the '-r' flag to specify directories");
-    std::string fs_path = p;
-    if (o_.dereference_args) {
-      char resolved[PATH_MAX];
-      if (::realpath(p.c_str(), resolved) == nullptr) return tl::unexpected(errno_error(p));
-      fs_path = resolved;
-    }
-    Arg a{fs_path, display_name(p)};
-    bool duplicate = false;
-    for (const Arg& b : args) {
-      if (b.name != a.name) continue;
-      char ra[PATH_MAX], rb[PATH_MAX];
-      bool same = ::realpath(a.fs_path.c_str(), ra) && ::realpath(b.fs_path.c_str(), rb) &&
-                  std::string(ra) == std::string(rb);
-      if (!same) return invalid_argument("two arguments are both named '" + a.name + "': " + b.fs_path + ", " + p);
-      duplicate = true;
-    }
-    if (!duplicate) args.push_back(std::move(a));
-  }
+  std::vector<Arg> args = TRY(resolve_args(paths, o_));
 
+  roots_.clear();
   if (!o_.wrap) {
-    NodeRef last;
     for (const Arg& a : args) {
       std::vector<AddedEntry> dirs;
       auto q = TRY(add_tree(a.fs_path, a.name, dirs, DT_UNKNOWN));
       TRY_STATUS(drain(0));
-      last = *q->node;
+      roots_.push_back(*q->node);
       if (on_added_)
         for (const AddedEntry& d : dirs) on_added_(d);
     }
-    return last;
+    return roots_.back();
   }
 
   DirectoryBuilder wrapper(o_.dag);
@@ -306,6 +316,7 @@ Result<NodeRef> Importer::add_paths(const std::vector<std::string>& paths) {
       for (const AddedEntry& d : dirs) on_added_(d);
     on_added_(AddedEntry{"", root.cid, root.tsize});
   }
+  roots_.push_back(root);
   return root;
 }
 
@@ -319,9 +330,11 @@ Result<NodeRef> Importer::add_stream(ByteReader& input, const std::string& name)
     wrapper.add(entry, node);
     NodeRef root = TRY(wrapper.build(cids_, sink_));
     if (on_added_) on_added_(AddedEntry{"", root.cid, root.tsize});
+    roots_ = {root};
     return root;
   }
   if (on_added_) on_added_(AddedEntry{name.empty() ? node.cid.to_string() : name, node.cid, node.tsize});
+  roots_ = {node};
   return node;
 }
 
@@ -356,15 +369,48 @@ Result<std::vector<std::string>> split_upload_path(std::string_view path) {
 
 Result<NodeRef> Importer::add_entries(UploadSource& source) {
   TRY_STATUS(validate(o_.dag));
+  roots_.clear();
   UploadDir root;
   std::optional<NodeRef> lone;  // a nameless file
-  std::string lone_name;
   size_t count = 0;
-  std::optional<AddedEntry> last;
   auto report = [&](AddedEntry e) {
     if (on_added_) on_added_(e);
-    last = std::move(e);
   };
+  // Builds a directory of the upload: its subdirectories first (each
+  // reported, names sorted), then itself.
+  std::function<Result<NodeRef>(UploadDir&, const std::string&)> build = [&](UploadDir& d,
+                                                                           const std::string& path) -> Result<NodeRef> {
+    DirectoryBuilder builder(o_.dag);
+    for (auto& [name, sub] : d.dirs) {
+      std::string sub_path = path.empty() ? name : path + "/" + name;
+      NodeRef node = TRY(build(sub, sub_path));
+      report(AddedEntry{sub_path, node.cid, node.tsize});
+      builder.add(name, std::move(node));
+    }
+    for (auto& [name, leaf] : d.leaves) builder.add(name, leaf);
+    if (builder.size() == 0) return put_empty_directory(cids_, sink_);
+    return builder.build(cids_, sink_);
+  };
+  // Without -w, each top-level entry is finished (its directories built
+  // and reported) when the upload moves on to the next one.
+  std::string open_top;
+  std::set<std::string> finished_tops;
+  auto finish_top = [&]() -> Status {
+    if (open_top.empty()) return {};
+    if (auto d = root.dirs.find(open_top); d != root.dirs.end()) {
+      NodeRef node = TRY(build(d->second, open_top));
+      report(AddedEntry{open_top, node.cid, node.tsize});
+      roots_.push_back(std::move(node));
+      root.dirs.erase(d);
+    } else if (auto l = root.leaves.find(open_top); l != root.leaves.end()) {
+      roots_.push_back(l->second);
+      root.leaves.erase(l);
+    }
+    finished_tops.insert(std::move(open_top));
+    open_top.clear();
+    return {};
+  };
+
   for (;;) {
     std::optional<UploadEntry> e = TRY(source.next());
     if (!e) break;
@@ -373,13 +419,18 @@ Result<NodeRef> Importer::add_entries(UploadSource& source) {
       if (e->kind != UploadEntry::Kind::kFile || count > 1)
         return invalid_argument("only a lone file may be nameless in an upload");
       NodeRef node = TRY(build_file(*e->content, o_.chunker, o_.dag, *ctx_, sink_, progress_));
-      lone_name = node.cid.to_string();
-      report(AddedEntry{lone_name, node.cid, node.tsize});
+      report(AddedEntry{node.cid.to_string(), node.cid, node.tsize});
       lone = node;
       continue;
     }
     if (lone) return invalid_argument("only a lone file may be nameless in an upload");
     std::vector<std::string> parts = TRY(split_upload_path(e->path));
+    if (!o_.wrap && parts[0] != open_top) {
+      TRY_STATUS(finish_top());
+      if (finished_tops.count(parts[0]) != 0)
+        return invalid_argument("the entries under \"" + parts[0] + "\" are not together in the upload");
+      open_top = parts[0];
+    }
     UploadDir* dir = &root;
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
       if (dir->leaves.count(parts[i]) != 0) return invalid_argument("upload path goes through a file: " + e->path);
@@ -408,43 +459,19 @@ Result<NodeRef> Importer::add_entries(UploadSource& source) {
     }
   }
   if (count == 0) return invalid_argument("the upload holds no files");
-  if (lone && !o_.wrap) return *lone;
-
-  // Directories, children first, names sorted.
-  std::optional<NodeRef> last_node = lone;
-  std::function<Result<NodeRef>(UploadDir&, const std::string&)> build = [&](UploadDir& d,
-                                                                           const std::string& path) -> Result<NodeRef> {
-    DirectoryBuilder builder(o_.dag);
-    for (auto& [name, sub] : d.dirs) {
-      std::string sub_path = path.empty() ? name : path + "/" + name;
-      NodeRef node = TRY(build(sub, sub_path));
-      report(AddedEntry{sub_path, node.cid, node.tsize});
-      last_node = node;
-      builder.add(name, std::move(node));
-    }
-    for (auto& [name, leaf] : d.leaves) builder.add(name, leaf);
-    if (builder.size() == 0) return put_empty_directory(cids_, sink_);
-    return builder.build(cids_, sink_);
-  };
   if (o_.wrap) {
-    if (lone) root.leaves.emplace(lone_name, *lone);
+    if (lone) root.leaves.emplace(lone->cid.to_string(), *lone);
     NodeRef top = TRY(build(root, ""));
     report(AddedEntry{"", top.cid, top.tsize});
+    roots_ = {top};
     return top;
   }
-  // Without -w each top-level entry is its own root; the last one reported
-  // is the upload's.
-  for (auto& [name, sub] : root.dirs) {
-    NodeRef node = TRY(build(sub, name));
-    report(AddedEntry{name, node.cid, node.tsize});
-    last_node = node;
+  if (lone) {
+    roots_ = {*lone};
+    return *lone;
   }
-  if (root.dirs.empty()) {
-    // Only files: the last one reported.
-    for (auto& [name, leaf] : root.leaves)
-      if (leaf.cid == last->cid) last_node = leaf;
-  }
-  return *last_node;
+  TRY_STATUS(finish_top());
+  return roots_.back();
 }
 
 Result<uint64_t> Importer::scan(const std::vector<std::string>& paths, const ScanOptions& options) {
@@ -482,6 +509,67 @@ Result<uint64_t> Importer::scan(const std::vector<std::string>& paths, const Sca
     }
   }
   return total;
+}
+
+// ---------------- LocalUpload ----------------
+
+Result<size_t> LocalUpload::CountingReader::read(uint8_t* buf, size_t n) {
+  size_t got = TRY(in_.read(buf, n));
+  if (progress_ && got > 0) progress_(got);
+  return got;
+}
+
+Result<std::unique_ptr<LocalUpload>> LocalUpload::open(const std::vector<std::string>& paths,
+                                                       const ImportOptions& options) {
+  if (paths.empty()) return invalid_argument("expected a file argument");
+  std::vector<Arg> args = TRY(resolve_args(paths, options));
+  std::unique_ptr<LocalUpload> u(new LocalUpload());
+  u->o_ = options;
+  for (auto it = args.rbegin(); it != args.rend(); ++it) u->stack_.push_back({it->fs_path, it->name, DT_UNKNOWN});
+  return u;
+}
+
+Result<std::optional<UploadEntry>> LocalUpload::next() {
+  file_.reset();
+  fd_ = UniqueFd();
+  link_.reset();
+  if (stack_.empty()) return std::optional<UploadEntry>();
+  Item item = std::move(stack_.back());
+  stack_.pop_back();
+  const mode_t type = TRY(file_type(item.fs_path, item.type_hint));
+  UploadEntry e;
+  e.path = item.out_name;
+  if (S_ISREG(type)) {
+    fd_ = TRY(open_file(item.fs_path, O_RDONLY));
+    file_ = std::make_unique<CountingReader>(fd_.get(), item.fs_path, progress_);
+    e.kind = UploadEntry::Kind::kFile;
+    e.content = file_.get();
+  } else if (S_ISLNK(type)) {
+    char target[PATH_MAX + 1];
+    ssize_t n = ::readlink(item.fs_path.c_str(), target, PATH_MAX);
+    if (n < 0) return tl::unexpected(errno_error("readlink " + item.fs_path));
+    link_target_.assign(target, static_cast<size_t>(n));
+    link_ = std::make_unique<MemoryReader>(as_bytes(link_target_));
+    e.kind = UploadEntry::Kind::kSymlink;
+    e.content = link_.get();
+  } else if (S_ISDIR(type)) {
+    std::vector<Entry> entries = TRY(list_dir(item.fs_path, o_.hidden));
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+      std::string child_path = join(item.fs_path, it->name);
+      if (!o_.empty_dirs) {
+        auto t = file_type(child_path, it->type);
+        if (t && S_ISDIR(*t)) {
+          auto sub = list_dir(child_path, o_.hidden);
+          if (sub && sub->empty()) continue;
+        }
+      }
+      stack_.push_back({child_path, join(item.out_name, it->name), it->type});
+    }
+    e.kind = UploadEntry::Kind::kDirectory;
+  } else {
+    return invalid_argument("unrecognized file type for " + item.fs_path + ": " + mode_name(type));
+  }
+  return std::optional<UploadEntry>(std::move(e));
 }
 
 }  // namespace ipfskit::unixfs

@@ -75,7 +75,14 @@ class Importer {
   // directories need not be listed. Files are reported as they finish, then
   // directories children first, names sorted, then the -w wrapper; the
   // returned root is the last entry reported.
+  // Each top-level entry is its own add (as `ipfs add a b` adds a and b):
+  // its files as they finish, then its directories. Entries under one
+  // top-level name must come together (Kubo's clients send them so).
   Result<NodeRef> add_entries(UploadSource& source);
+
+  // The roots of the last add: one per top-level argument or entry, or the
+  // one -w wrapper. Every one of them is pinned.
+  const std::vector<NodeRef>& roots() const { return roots_; }
 
   // Walks `paths` as the import will, without reading file contents: fails on
   // what the import would refuse (a special file, an unreadable directory)
@@ -124,6 +131,7 @@ class Importer {
   Status drain(size_t keep);
   Status finish(Queued& q);
 
+  std::vector<NodeRef> roots_;
   std::deque<std::shared_ptr<Queued>> queue_;
   std::shared_ptr<Group> open_group_;  // collecting, not yet submitted
 
@@ -133,6 +141,42 @@ class Importer {
   ProgressFn progress_;
   CidBuilder cids_;
   std::unique_ptr<ImportContext> ctx_;
+};
+
+// Local paths as an upload, the way `ipfs add` sends them to a daemon: each
+// argument under its base name, then (a directory) its entries depth first
+// in name order, each directory before its contents. Applies the walk
+// options (-r, -H, --empty-dirs, --dereference-args) as add_paths() does, so
+// that the daemon's add yields the same entries; run Importer::scan() first
+// to refuse what add_paths() would refuse before anything is sent.
+class LocalUpload : public UploadSource {
+ public:
+  static Result<std::unique_ptr<LocalUpload>> open(const std::vector<std::string>& paths, const ImportOptions& options);
+  Result<std::optional<UploadEntry>> next() override;
+  // Called with the bytes of file content as they are read.
+  void on_progress(ProgressFn progress) { progress_ = std::move(progress); }
+
+ private:
+  struct Item {
+    std::string fs_path, out_name;
+    unsigned char type_hint;
+  };
+  class CountingReader : public ByteReader {
+   public:
+    CountingReader(int fd, std::string name, const ProgressFn& progress) : in_(fd, std::move(name)), progress_(progress) {}
+    Result<size_t> read(uint8_t* buf, size_t n) override;
+
+   private:
+    FdReader in_;
+    const ProgressFn& progress_;
+  };
+  ImportOptions o_;
+  std::vector<Item> stack_;  // next entry at the back
+  UniqueFd fd_;              // the current file
+  std::unique_ptr<CountingReader> file_;
+  std::string link_target_;
+  std::unique_ptr<MemoryReader> link_;
+  ProgressFn progress_;
 };
 
 }  // namespace ipfskit::unixfs
