@@ -87,7 +87,7 @@ Status Context::rpc_call(const std::string& command, const std::vector<std::pair
   if (r.status < 200 || r.status >= 300) return tl::unexpected(client::rpc_error(r));
   TRY_STATUS(lines.finish());
   if (!r.stream_error.empty()) {
-    client::Response failed{500, "application/json", nlohmann::json{{"Message", r.stream_error}}.dump(), ""};
+    client::Response failed{500, "application/json", nlohmann::json{{"Message", r.stream_error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ""};
     return tl::unexpected(client::rpc_error(failed));
   }
   return {};
@@ -121,7 +121,7 @@ std::vector<std::string> read_stdin_words() {
   return out;
 }
 
-void print_json(const nlohmann::json& j) { std::printf("%s\n", j.dump().c_str()); }
+void print_json(const nlohmann::json& j) { std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str()); }
 
 int run(int argc, char** argv) {
   // A closed pipe (`ipfs-kit cat x | head`) must end the command quietly,

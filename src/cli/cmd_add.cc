@@ -79,7 +79,7 @@ std::vector<std::pair<std::string, std::string>> rpc_params(const AddFlags& f, c
   if (p.wrap) flag("wrap-with-directory", true);
   flag("pin", add.pin);
   if (add.pin_name) q.emplace_back("pin-name", *add.pin_name);
-  if (!add.pin_meta.empty()) q.emplace_back("pin-metadata", nlohmann::json(add.pin_meta).dump());
+  if (!add.pin_meta.empty()) q.emplace_back("pin-metadata", nlohmann::json(add.pin_meta).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (f.quieter) flag("quieter", true);
   if (f.silent) flag("silent", true);
   return q;

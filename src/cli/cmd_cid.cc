@@ -91,7 +91,7 @@ void register_cid(CLI::App& app, Context& ctx, Action& action) {
           std::printf("%s\n", std::string(b.name).c_str());
         }
       }
-      if (ctx.json) std::printf("%s\n", list.dump().c_str());
+      if (ctx.json) std::printf("%s\n", list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return {};
     };
   });
@@ -107,7 +107,7 @@ void register_cid(CLI::App& app, Context& ctx, Action& action) {
         else if (*codecs_numeric) std::printf("%5llu  %s\n", static_cast<unsigned long long>(c.code), std::string(c.name).c_str());
         else std::printf("%s\n", std::string(c.name).c_str());
       }
-      if (ctx.json) std::printf("%s\n", list.dump().c_str());
+      if (ctx.json) std::printf("%s\n", list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return {};
     };
   });
@@ -124,7 +124,7 @@ void register_cid(CLI::App& app, Context& ctx, Action& action) {
         else if (*hashes_numeric) std::printf("%5llu  %s\n", static_cast<unsigned long long>(h.code), std::string(h.name).c_str());
         else std::printf("%s\n", std::string(h.name).c_str());
       }
-      if (ctx.json) std::printf("%s\n", list.dump().c_str());
+      if (ctx.json) std::printf("%s\n", list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return {};
     };
   });

@@ -49,7 +49,7 @@ void register_config(CLI::App& app, Context& ctx, Action& action) {
         TRY_STATUS(core::Node::open(ctx.repo_path(), ctx.config_flag, 1));  // create the repository first
       TRY_STATUS(c.save(ctx.config_path()));
       auto v = *c.get(sa->key);
-      std::printf("%s = %s\n", sa->key.c_str(), v.dump().c_str());
+      std::printf("%s = %s\n", sa->key.c_str(), v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return {};
     };
   });

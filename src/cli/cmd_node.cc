@@ -37,7 +37,7 @@ void register_node(CLI::App& app, Context& ctx, Action& action) {
                           {"Addresses", nlohmann::json::array()},
                           {"AgentVersion", kAgentVersion},
                           {"Protocols", nlohmann::json::array()}};
-      std::printf("%s\n", ctx.json ? j.dump().c_str() : j.dump(1, '\t').c_str());
+      std::printf("%s\n", ctx.json ? j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str() : j.dump(1, '\t').c_str());
       return {};
     };
   });

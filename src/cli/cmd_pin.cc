@@ -66,7 +66,7 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
         for (size_t i = 0; i < args.size(); i += kBatch) {
           std::vector<std::pair<std::string, std::string>> q = {{"recursive", direct ? "false" : "true"}};
           if (af->name_opt->count() > 0) q.emplace_back("name", af->name);
-          if (!meta.empty()) q.emplace_back("metadata", nlohmann::json(meta).dump());
+          if (!meta.empty()) q.emplace_back("metadata", nlohmann::json(meta).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
           for (size_t j = i; j < std::min(args.size(), i + kBatch); ++j) q.emplace_back("arg", args[j]);
           TRY_STATUS(ctx.rpc_call("pin/add", q, [&](const nlohmann::json& j) -> Status {
             if (!j.is_object() || !j.contains("Pins") || !j["Pins"].is_array()) return {};

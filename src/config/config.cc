@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "base/utf8.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -111,6 +113,9 @@ std::vector<ConfigKey> build_schema() {
       {"daemon.rpc_address", "127.0.0.1:5001", "Kubo RPC listener", address(), true},
       {"daemon.gateway_address", "127.0.0.1:8080", "HTTP gateway listener", address(), true},
       {"daemon.api_token", nullptr, "bearer token required by the API and RPC when set", nullable_string(), false},
+      {"daemon.http_header_timeout", 30, "seconds a client has to send a request's header", integer(1, 3600), true},
+      {"daemon.http_idle_timeout", 60, "seconds a keep-alive connection may idle, or a transfer stall", integer(1, 86400), true},
+      {"daemon.http_max_connections", 1024, "open connections per listener; more wait to be accepted", integer(1, 65536), true},
   };
   struct SeedBackend {
     const char* name;
@@ -240,6 +245,7 @@ Status Config::set_json(std::string_view path, json value) {
 Status Config::set(std::string_view path, std::string_view text) {
   const ConfigKey* def = find_config_key(path);
   if (def == nullptr) return invalid_argument("unknown config key \"" + std::string(path) + "\"");
+  if (!valid_utf8(text)) return invalid_argument(std::string(path) + ": the value is not valid UTF-8");
   json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) value = std::string(text);  // a bare word for a string key
   return set_json(path, std::move(value));

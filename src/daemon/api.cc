@@ -9,7 +9,7 @@ namespace ipfskit::daemon {
 
 namespace {
 
-http::Response json_response(int status, const nlohmann::json& j) { return http::Response::json(status, j.dump() + "\n"); }
+http::Response json_response(int status, const nlohmann::json& j) { return http::Response::json(status, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"); }
 
 http::Response error_response(const Error& e) { return json_response(http_status(e.code()), {{"error", e.message()}}); }
 

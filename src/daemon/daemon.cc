@@ -57,13 +57,15 @@ std::string iso_time(int64_t t) {
   return buf;
 }
 
-http::Limits limits_for(const char* listener) {
+// Every listener's limits. Routes that take uploads (add, block put, dag
+// import) raise the body limit for themselves.
+http::Limits limits_for(const Config& cfg) {
   http::Limits l;
   l.max_header_bytes = 16 * 1024;
   l.max_body_bytes = 1 << 20;
-  l.read_timeout_seconds = 30;
-  l.idle_timeout_seconds = 60;
-  l.max_connections = std::string_view(listener) == "gateway" ? 4096 : 512;
+  l.read_timeout_seconds = integer(cfg, "daemon.http_header_timeout", 30);
+  l.idle_timeout_seconds = integer(cfg, "daemon.http_idle_timeout", 60);
+  l.max_connections = static_cast<size_t>(integer(cfg, "daemon.http_max_connections", 1024));
   return l;
 }
 
@@ -148,9 +150,9 @@ Status Service::start() {
 
 Status Service::listen_all() {
   const Config& cfg = *config();
-  api_ = std::make_unique<http::Server>("management API", limits_for("api"));
-  rpc_ = std::make_unique<http::Server>("Kubo RPC", limits_for("rpc"));
-  gateway_ = std::make_unique<http::Server>("gateway", limits_for("gateway"));
+  api_ = std::make_unique<http::Server>("management API", limits_for(cfg));
+  rpc_ = std::make_unique<http::Server>("Kubo RPC", limits_for(cfg));
+  gateway_ = std::make_unique<http::Server>("gateway", limits_for(cfg));
 
   register_api_routes(*api_, *this);
   rpc::register_routes(*rpc_, rpc_ctx_);
@@ -158,7 +160,7 @@ Status Service::listen_all() {
 
   api_->set_filter([this](const http::Request& req) -> std::optional<http::Response> {
     if (auto denied = filter_auth(req)) {
-      http::Response r = http::Response::json(401, nlohmann::json({{"error", denied->message()}}).dump() + "\n");
+      http::Response r = http::Response::json(401, nlohmann::json({{"error", denied->message()}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ipfs-kit\"");
       return r;
     }
@@ -181,7 +183,7 @@ Status Service::listen_all() {
     }
     if (auto denied = filter_auth(req)) {
       http::Response r = http::Response::json(
-          401, nlohmann::json({{"Message", denied->message()}, {"Code", 0}, {"Type", "error"}}).dump() + "\n");
+          401, nlohmann::json({{"Message", denied->message()}, {"Code", 0}, {"Type", "error"}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ipfs-kit\"");
       return r;
     }

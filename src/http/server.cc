@@ -376,7 +376,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_body(beast::error_code ec, size_t) {
     if (ec == bhttp::error::body_limit) return finish_with(Response::text(413, "request body too large\n"), true);
+    if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_chunk).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
+      // Bad framing (a chunk size that is not hex, ...): the client is still
+      // there to be told.
+      return finish_with(Response::text(400, "malformed request body: " + ec.message() + "\n"), true);
     if (ec) {
+      // Timeouts, resets, a body cut short by a close: no one to answer.
       --s_.in_flight;
       return close();
     }

@@ -39,7 +39,7 @@ std::pair<int, std::string> error_body(const Error& e) {
   // "Kind" is ours (Kubo's clients ignore it): the error's code, so that our
   // CLI, going through the daemon, fails as it would have locally.
   json j = {{"Message", e.message()}, {"Code", client ? 1 : 0}, {"Type", "error"}, {"Kind", code_name(e.code())}};
-  return {client ? 400 : 500, j.dump() + "\n"};
+  return {client ? 400 : 500, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
 }
 
 // How a command answers: one JSON value, a stream of JSON values, or bytes.
@@ -48,7 +48,7 @@ class Reply {
   explicit Reply(http::Exchange& ex) : ex_(ex) {}
 
   Status json_value(const json& j) {
-    std::string body = j.dump() + "\n";
+    std::string body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     Headers h = common_headers();
     h.emplace_back("Content-Type", "application/json");
     TRY_STATUS(ex_.begin(200, h, body.size()));
@@ -65,7 +65,7 @@ class Reply {
       h.emplace_back("Trailer", "X-Stream-Error");
       TRY_STATUS(ex_.begin(200, h, std::nullopt));
     }
-    buffer_ += j.dump();
+    buffer_ += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     buffer_ += '\n';
     if (flush || buffer_.size() >= 32 * 1024) return flush_lines();
     return {};

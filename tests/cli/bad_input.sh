@@ -98,6 +98,7 @@ expect_error car-bad-hash -- dag import lie.car
 expect_error car-missing-file -- dag import nope.car
 expect_error config-unknown-key -- config set daemon.colour blue
 expect_error config-bad-value -- config set daemon.health_check_interval soon
+expect_error config-not-utf8 -- config set daemon.api_token $'\xff\xfe'
 expect_error config-get-unknown -- config get nope.nope
 "$K" repo verify > /dev/null && pass || fail "repository unsound after bad input"
 expect_error repo-unknown-subcommand -- repo frobnicate
