@@ -283,7 +283,7 @@ Result<std::unique_ptr<WriteBatch>> PackStore::begin() {
 }
 
 Result<std::optional<BlockLocation>> PackStore::locate(const Multihash& mh) {
-  auto q = TRY(db_.prepare("SELECT pack, offset, size FROM blocks WHERE mh = ?1"));
+  auto q = TRY(db_.prepare_cached("SELECT pack, offset, size FROM blocks WHERE mh = ?1"));
   q.bind(1, ByteView(mh.bytes()));
   if (!TRY(q.step())) return std::optional<BlockLocation>();
   return std::optional<BlockLocation>(BlockLocation{q.column_int(0), static_cast<uint64_t>(q.column_int(1)),

@@ -19,7 +19,11 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, bool c
   return d;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  for (auto& [sql, free] : cache_)
+    for (sqlite3_stmt* st : free) sqlite3_finalize(st);
+  sqlite3_close_v2(db_);
+}
 
 Error Database::error(std::string_view what) const {
   int code = sqlite3_errcode(db_);
@@ -53,15 +57,44 @@ int64_t Database::changes() const { return sqlite3_changes64(db_); }
 
 Statement& Statement::operator=(Statement&& o) noexcept {
   if (this != &o) {
-    sqlite3_finalize(stmt_);
+    if (stmt_ != nullptr && cached_sql_ != nullptr) const_cast<Database*>(db_)->give_back(cached_sql_, stmt_);
+    else sqlite3_finalize(stmt_);
     db_ = o.db_;
     stmt_ = o.stmt_;
+    cached_sql_ = o.cached_sql_;
     o.stmt_ = nullptr;
   }
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Result<Statement> Database::prepare_cached(const char* sql) {
+  {
+    std::lock_guard lock(cache_mu_);
+    auto& free = cache_[sql];
+    if (!free.empty()) {
+      sqlite3_stmt* s = free.back();
+      free.pop_back();
+      return Statement(this, s, sql);
+    }
+  }
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) return tl::unexpected(error("prepare " + std::string(sql)));
+  return Statement(this, s, sql);
+}
+
+void Database::give_back(const char* sql, sqlite3_stmt* s) {
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  std::lock_guard lock(cache_mu_);
+  auto& free = cache_[sql];
+  if (free.size() < 16) free.push_back(s);
+  else sqlite3_finalize(s);
+}
+
+Statement::~Statement() {
+  if (stmt_ != nullptr && cached_sql_ != nullptr) const_cast<Database*>(db_)->give_back(cached_sql_, stmt_);
+  else sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, int64_t v) {
   sqlite3_bind_int64(stmt_, index, v);

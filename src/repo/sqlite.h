@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "base/bytes.h"
 #include "base/error.h"
@@ -30,6 +32,10 @@ class Database {
 
   Status exec(std::string_view sql);
   Result<Statement> prepare(std::string_view sql);
+  // Like prepare(), for statements run over and over (block lookups): the
+  // compiled statement goes back to a per-connection cache when the
+  // Statement is destroyed, instead of being compiled again next time.
+  Result<Statement> prepare_cached(const char* sql);
   int64_t changes() const;
   sqlite3* handle() const { return db_; }
 
@@ -43,11 +49,15 @@ class Database {
   // A transaction belongs to the connection, not to a thread: threads that
   // share this connection take turns with whole transactions.
   std::recursive_mutex tx_mu_;
+  friend class Statement;
+  void give_back(const char* sql, sqlite3_stmt* s);
+  std::mutex cache_mu_;
+  std::unordered_map<const char*, std::vector<sqlite3_stmt*>> cache_;  // keyed by the literal's address
 };
 
 class Statement {
  public:
-  Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_), cached_sql_(o.cached_sql_) { o.stmt_ = nullptr; }
   Statement& operator=(Statement&& o) noexcept;
   ~Statement();
 
@@ -69,9 +79,11 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(const Database* db, sqlite3_stmt* s) : db_(db), stmt_(s) {}
+  Statement(const Database* db, sqlite3_stmt* s, const char* cached_sql = nullptr)
+      : db_(db), stmt_(s), cached_sql_(cached_sql) {}
   const Database* db_;
   sqlite3_stmt* stmt_;
+  const char* cached_sql_;  // set: returned to the cache, not finalized
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed uncommitted. Holds
