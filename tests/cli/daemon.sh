@@ -114,6 +114,10 @@ kill -HUP "$(state pid)"
 for _ in $(seq 50); do grep -q 'msg=reloaded reason=SIGHUP' "$IPFS_KIT_PATH/logs/daemon.log" && break; sleep 0.1; done
 grep -q 'msg=reloaded reason=SIGHUP' "$IPFS_KIT_PATH/logs/daemon.log" && pass || fail "SIGHUP reload logged"
 grep -q 'msg=reloaded reason=.* changed=daemon.log_level' "$IPFS_KIT_PATH/logs/daemon.log" && pass || fail "log_level change applied"
+for _ in $(seq 30); do
+  curl -s -o /dev/null "http://$(state gateway)/ipfs/bafkqaaa"  # requests are logged at debug level
+  grep -q 'level=debug' "$IPFS_KIT_PATH/logs/daemon.log" && break; sleep 0.1
+done
 grep -q 'level=debug' "$IPFS_KIT_PATH/logs/daemon.log" && pass || fail "debug lines after log_level=debug"
 "$K" config set daemon.gateway_address 127.0.0.1:0 > /dev/null  # same value: nothing to do
 "$K" config set daemon.health_check_interval 7 > /dev/null
