@@ -136,7 +136,10 @@ Result<std::optional<Part>> MultipartReader::next() {
   if (finished_) return std::optional<Part>();
   // Skip what is left of the current part (or the preamble).
   uint8_t sink[16384];
-  while (in_part_) TRY(read(sink, sizeof sink));
+  while (in_part_) {
+    size_t skipped = TRY(read(sink, sizeof sink));
+    (void)skipped;
+  }
   begin_ += delimiter_.size();
   started_ = true;
   if (TRY(read_delimiter_tail())) {
