@@ -1,6 +1,7 @@
 #include "cli/app.h"
 
 #include "base/version.h"
+#include "client/upload.h"
 
 #include <sys/stat.h>
 
@@ -63,8 +64,7 @@ Result<client::HttpClient> Context::api() { return client_for(*this, true); }
 Result<client::HttpClient> Context::rpc() { return client_for(*this, false); }
 
 Status Context::rpc_call(const std::string& command, const std::vector<std::pair<std::string, std::string>>& params,
-                         const std::function<Status(const nlohmann::json&)>& on_line, const std::string& content_type,
-                         client::BodySource body) {
+                         const std::function<Status(const nlohmann::json&)>& on_line, unixfs::UploadSource* upload) {
   client::HttpClient c = TRY(rpc());
   std::string path = "/api/v0/" + command;
   char sep = '?';
@@ -78,8 +78,10 @@ Status Context::rpc_call(const std::string& command, const std::vector<std::pair
     return on_line(j);
   });
   client::Response r;
-  if (body) {
-    r = TRY(c.post_stream(path, content_type, std::move(body), [&](ByteView b) { return lines.feed(b); }));
+  if (upload != nullptr) {
+    client::MultipartBody body(*upload);
+    r = TRY(c.post_stream(path, body.content_type(), [&](uint8_t* buf, size_t n) { return body.read(buf, n); },
+                          [&](ByteView b) { return lines.feed(b); }));
   } else {
     r = TRY(c.post_stream(path, "", [](uint8_t*, size_t) -> Result<size_t> { return 0; },
                           [&](ByteView b) { return lines.feed(b); }));

@@ -15,6 +15,7 @@
 #include "client/http_client.h"
 #include "config/config.h"
 #include "core/node.h"
+#include "unixfs/importer.h"
 #include "daemon/lifecycle.h"
 
 namespace ipfskit::cli {
@@ -45,11 +46,10 @@ class Context {
   Result<client::HttpClient> api();
   Result<client::HttpClient> rpc();
   // Runs an RPC command on the daemon: `params` go in the query string, the
-  // response's JSON lines to `on_line`. A body, when given, is streamed as
-  // multipart/form-data with `content_type`.
+  // response's JSON lines to `on_line`. An upload, when given, is streamed as
+  // the multipart/form-data body (add, block put, dag import).
   Status rpc_call(const std::string& command, const std::vector<std::pair<std::string, std::string>>& params,
-                  const std::function<Status(const nlohmann::json&)>& on_line, const std::string& content_type = "",
-                  client::BodySource body = nullptr);
+                  const std::function<Status(const nlohmann::json&)>& on_line, unixfs::UploadSource* upload = nullptr);
 
  private:
   std::optional<Config> config_;

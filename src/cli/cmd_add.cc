@@ -89,7 +89,6 @@ std::vector<std::pair<std::string, std::string>> rpc_params(const AddFlags& f, c
 Status add_through_daemon(Context& ctx, unixfs::UploadSource& upload,
                           const std::vector<std::pair<std::string, std::string>>& params,
                           const unixfs::AddedFn& on_added) {
-  client::MultipartBody body(upload);
   return ctx.rpc_call(
       "add", params,
       [&](const nlohmann::json& j) -> Status {
@@ -102,8 +101,7 @@ Status add_through_daemon(Context& ctx, unixfs::UploadSource& upload,
         if (j.contains("Size") && j["Size"].is_string()) e.size = std::strtoull(j["Size"].get<std::string>().c_str(), nullptr, 10);
         on_added(e);
         return {};
-      },
-      body.content_type(), [&](uint8_t* buf, size_t n) { return body.read(buf, n); });
+      }, &upload);
 }
 
 Status run_add(AddFlags& f, Context& ctx) {
@@ -150,8 +148,8 @@ Status run_add(AddFlags& f, Context& ctx) {
   std::vector<std::string> paths = f.parallel ? split_commas(f.paths) : f.paths;
   const bool reading_stdin = paths.empty();
   // Refuse what the add would refuse (missing paths, special files) before
-  // anything is stored or sent.
-  if (!reading_stdin) TRY_STATUS(unixfs::Importer::scan(paths, add.import, false));
+  // anything is stored or sent. A single local add_paths() scans first itself.
+  if (!reading_stdin && (remote || f.parallel)) TRY_STATUS(unixfs::Importer::scan(paths, add.import, false));
   const bool show_progress = f.progress_opt->count() > 0
                                  ? f.progress
                                  : (!f.quiet && !f.quieter && !f.silent && !ctx.json && stderr_is_terminal());

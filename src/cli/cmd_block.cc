@@ -65,7 +65,6 @@ void register_block(CLI::App& app, Context& ctx, Action& action) {
         for (const std::string& f : files)
           if (!f.empty()) TRY(open_file(f, O_RDONLY));  // a missing file fails before anything is sent
         client::FilesUpload upload(files);
-        client::MultipartBody body(upload);
         return ctx.rpc_call(
             "block/put",
             {{"cid-codec", multicodec::codec_name(*codec)}, {"mhtype", pf->mhtype},
@@ -75,8 +74,7 @@ void register_block(CLI::App& app, Context& ctx, Action& action) {
                 return corruption("the daemon sent a malformed block/put reply");
               print_put(j["Key"].get<std::string>(), j.value("Size", uint64_t{0}));
               return {};
-            },
-            body.content_type(), [&](uint8_t* buf, size_t n) { return body.read(buf, n); });
+            }, &upload);
       }
       core::Node* node = TRY(ctx.node());
       for (const std::string& f : files) {

@@ -67,7 +67,6 @@ void register_dag(CLI::App& app, Context& ctx, Action& action) {
         for (const std::string& f : files)
           if (!f.empty()) TRY(open_file(f, O_RDONLY));  // a missing file fails before anything is sent
         client::FilesUpload upload(files);
-        client::MultipartBody body(upload);
         std::optional<Error> pin_error;
         TRY_STATUS(ctx.rpc_call(
             "dag/import", {{"pin-roots", imf->pin_roots ? "true" : "false"}, {"stats", "true"}},
@@ -84,8 +83,7 @@ void register_dag(CLI::App& app, Context& ctx, Action& action) {
                 bytes = j["Stats"].value("BlockBytesCount", uint64_t{0});
               }
               return {};
-            },
-            body.content_type(), [&](uint8_t* buf, size_t n) { return body.read(buf, n); }));
+            }, &upload));
         if (pin_error) return tl::unexpected(*pin_error);
         files.clear();
       } else {

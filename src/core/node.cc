@@ -139,6 +139,18 @@ bool safe_entry_name(std::string_view name) {
          name.find('\0') == std::string_view::npos;
 }
 
+// A directory's entries, refusing the whole directory if any name is unsafe
+// to write (both `get` to disk and `get` as tar walk with it).
+Result<std::vector<unixfs::DirEntry>> list_safe(unixfs::Exporter& ex, const Cid& dir, const std::string& shown) {
+  std::vector<unixfs::DirEntry> entries;
+  TRY_STATUS(ex.list(dir, [&](const unixfs::DirEntry& e) -> Status {
+    if (!safe_entry_name(e.name)) return invalid_argument("refusing unsafe entry name \"" + e.name + "\" in " + shown);
+    entries.push_back(e);
+    return {};
+  }));
+  return entries;
+}
+
 // Writes one node under the directory `dirfd` as `name`, never following a
 // symlink and never replacing anything (O_EXCL / mkdirat / symlinkat fail on
 // existing names). Directories are walked with an explicit stack.
@@ -178,13 +190,7 @@ Status write_tree(unixfs::Exporter& ex, int root_dirfd, const std::string& root_
         if (::mkdirat(dirfd, name.c_str(), 0755) != 0) return tl::unexpected(errno_error("create " + shown));
         int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) return tl::unexpected(errno_error("open " + shown));
-        Frame f{UniqueFd(fd), shown, {}, 0};
-        TRY_STATUS(ex.list(cid, [&](const unixfs::DirEntry& e) -> Status {
-          if (!safe_entry_name(e.name))
-            return invalid_argument("refusing unsafe entry name \"" + e.name + "\" in " + shown);
-          f.entries.push_back(e);
-          return {};
-        }));
+        Frame f{UniqueFd(fd), shown, TRY(list_safe(ex, cid, shown)), 0};
         stack.push_back(std::move(f));
         return {};
       }
@@ -252,13 +258,7 @@ Status Node::get_tar(std::string_view path, const std::string& name, const std::
       case unixfs::NodeKind::kHAMTDirectory: {
         if (stack.size() >= kMaxDepth) return invalid_argument("directory nesting deeper than " + std::to_string(kMaxDepth));
         TRY_STATUS(tar.directory(entry_path, info.mode.value_or(0755) & 07777));
-        Frame f{entry_path, {}, 0};
-        TRY_STATUS(ex.list(cid, [&](const unixfs::DirEntry& e) -> Status {
-          if (!safe_entry_name(e.name))
-            return invalid_argument("refusing unsafe entry name \"" + e.name + "\" in " + entry_path);
-          f.entries.push_back(e);
-          return {};
-        }));
+        Frame f{entry_path, TRY(list_safe(ex, cid, entry_path)), 0};
         stack.push_back(std::move(f));
         return {};
       }
