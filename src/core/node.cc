@@ -190,7 +190,11 @@ Status write_tree(unixfs::Exporter& ex, int root_dirfd, const std::string& root_
         if (::mkdirat(dirfd, name.c_str(), 0755) != 0) return tl::unexpected(errno_error("create " + shown));
         int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) return tl::unexpected(errno_error("open " + shown));
-        Frame f{UniqueFd(fd), shown, TRY(list_safe(ex, cid, shown)), 0};
+        UniqueFd dir(fd);
+        // Listed before the Frame is built: an early return from inside a
+        // braced initializer would skip destroying its finished members.
+        auto entries = TRY(list_safe(ex, cid, shown));
+        Frame f{std::move(dir), shown, std::move(entries), 0};
         stack.push_back(std::move(f));
         return {};
       }
@@ -258,7 +262,8 @@ Status Node::get_tar(std::string_view path, const std::string& name, const std::
       case unixfs::NodeKind::kHAMTDirectory: {
         if (stack.size() >= kMaxDepth) return invalid_argument("directory nesting deeper than " + std::to_string(kMaxDepth));
         TRY_STATUS(tar.directory(entry_path, info.mode.value_or(0755) & 07777));
-        Frame f{entry_path, TRY(list_safe(ex, cid, entry_path)), 0};
+        auto entries = TRY(list_safe(ex, cid, entry_path));
+        Frame f{entry_path, std::move(entries), 0};
         stack.push_back(std::move(f));
         return {};
       }
