@@ -1,0 +1,174 @@
+// The one client API (Kubo's coreiface pattern): every front end (the CLI,
+// the MCP server, the dashboard, the FUSE mount) calls this and never asks
+// where the work happens.
+//
+// Implementations (see local.h, remote.h, open.h):
+//  - LocalClient works on the repository directly through core::Node. Inside
+//    the daemon it is also given the daemon's Operations (backends, health,
+//    replication, metrics, logs); standalone, those answer Unavailable.
+//  - RemoteClient talks to a running daemon: Kubo RPC (/api/v0) for content,
+//    pins, blocks, DAGs and the repository; the management API for the rest.
+//  - open() picks for a repository: with a daemon running on it, writes and
+//    operations go to the daemon while reads stay local (retrieval never
+//    needs the daemon, and reading the repository directly is safe while the
+//    daemon writes); without a daemon, everything is local.
+// One conformance suite (tests/unit/api_conformance_test.cc) runs against
+// LocalClient and RemoteClient and checks they answer alike.
+//
+// Errors: the same Code on both sides (the RPC carries it in its error
+// object's "Kind", the management API in "code"), so a front end reports a
+// failure identically wherever it happened. Operations that need a daemon
+// answer Unavailable, with how to start one, when there is none.
+//
+// Thread safety: every method may be called from several threads at once.
+// Callbacks are called on the calling thread unless a method says otherwise;
+// a callback's error stops the operation and is returned.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/bytes.h"
+#include "base/cancel.h"
+#include "base/error.h"
+#include "base/io.h"
+#include "core/add_options.h"
+#include "core/node.h"
+#include "multiformats/cid.h"
+#include "repo/pins.h"
+#include "unixfs/exporter.h"
+#include "unixfs/importer.h"
+
+namespace ipfskit::api {
+
+// ---- requests ----
+
+// An add: local paths (walked on the caller's side and, for a daemon,
+// streamed to it as Kubo's multipart upload), or one stream.
+struct AddRequest {
+  std::vector<std::string> paths;  // files or directories; empty: `stream`
+  ByteReader* stream = nullptr;    // read to its end when `paths` is empty
+  std::string stream_name;         // the stream's output name ("" prints its CID)
+  core::AddParams params;          // import flags as given; unset = config, then profile
+  bool only_hash = false;          // compute CIDs, store nothing (always local)
+  bool pin = true;                 // pin the root recursively
+  std::optional<std::string> pin_name;
+  std::map<std::string, std::string> pin_meta;
+  unixfs::AddedFn on_added;        // every entry, in Kubo's order (may be empty)
+  unixfs::ProgressFn progress;     // bytes read so far, as they are read
+  const CancelToken* cancel = nullptr;
+};
+
+struct BlockPutRequest {
+  uint64_t codec = 0x55;     // multicodec of the block (raw)
+  uint64_t hash = 0x12;      // multihash function (sha2-256)
+  int cid_version = 1;
+  bool pin = false;          // pin directly
+};
+
+// The outcome of one item of a batch (pin add, pin rm, block rm): the
+// item's CID, and OK or why it failed. A failing item does not stop the
+// others; an error returned by the call itself (I/O, daemon gone) does.
+using ItemFn = std::function<void(const Cid&, const Status&)>;
+
+// ---- operations (the daemon's state) ----
+//
+// Documents are JSON with the management API's shapes (what GET /health,
+// /backends/health, /replication/status, /status return), so every front end
+// shows the same fields.
+struct LogQuery {
+  size_t lines = 20;        // the last N lines
+  std::string level;        // "" for all; else DEBUG|INFO|WARNING|ERROR
+  std::string backend;      // "" for the daemon's log; else a backend's log
+};
+
+class Operations {
+ public:
+  virtual ~Operations() = default;
+  virtual Result<nlohmann::json> health() = 0;                        // GET /health
+  virtual Result<nlohmann::json> status() = 0;                        // GET /status
+  virtual Result<nlohmann::json> backends(bool check_now) = 0;        // {"name": {...}, ...}
+  virtual Result<nlohmann::json> set_backend_running(const std::string& name, bool running) = 0;
+  virtual Result<nlohmann::json> replication_status() = 0;
+  virtual Result<nlohmann::json> replication_sync(const CancelToken* cancel) = 0;
+  virtual Result<std::string> metrics() = 0;                          // Prometheus text
+  virtual Result<std::vector<std::string>> log_lines(const LogQuery& q) = 0;
+};
+
+class Client : public Operations {
+ public:
+  ~Client() override = default;
+
+  // "local" or "daemon": where writes go (for messages and tests).
+  virtual std::string_view where() const = 0;
+
+  // ---- content ----
+  // Returns the root: the last entry reported (the -w wrapper, or the last input).
+  virtual Result<Cid> add(const AddRequest& request) = 0;
+  // "CID", "CID/a/b", "/ipfs/CID/a/b".
+  virtual Result<Cid> resolve(std::string_view path) = 0;
+  virtual Result<unixfs::NodeInfo> stat(std::string_view path) = 0;
+  // Bytes [offset, offset + length) of a file; an offset past the end is an error.
+  virtual Status cat(std::string_view path, uint64_t offset, std::optional<uint64_t> length,
+                     const unixfs::ContentFn& out) = 0;
+  virtual Status ls(std::string_view path, const unixfs::EntryFn& fn) = 0;
+  // Writes the file, directory or symlink at `path` to the local path `out`
+  // (which must not exist). Names from the DAG are untrusted: nothing is
+  // written outside `out`.
+  virtual Status get(std::string_view path, const std::string& out, const unixfs::ProgressFn& progress) = 0;
+  virtual Status refs(std::string_view path, bool recursive, bool unique, const std::function<Status(const Cid&)>& fn) = 0;
+  virtual Status refs_local(const std::function<Status(const Cid&)>& fn) = 0;
+
+  // ---- blocks and DAGs ----
+  virtual Result<Bytes> block_get(const Cid& cid) = 0;
+  virtual Result<core::BlockStat> block_put(ByteView data, const BlockPutRequest& request) = 0;
+  virtual Result<core::BlockStat> block_stat(const Cid& cid) = 0;
+  // Each CID's outcome goes to `on_result` (NotFound for an absent block,
+  // refused for a pinned one).
+  virtual Status block_rm(const std::vector<Cid>& cids, const ItemFn& on_result) = 0;
+  // CARv1 of the DAG (Kubo's `dag export`).
+  virtual Status dag_export(const Cid& root, const std::function<Status(ByteView)>& out) = 0;
+  // Every block's hash is checked before it is stored; `on_root` gets each
+  // root and whether pinning it worked.
+  virtual Result<core::ImportReport> dag_import(ByteReader& car, bool pin_roots,
+                                                const std::function<void(const Cid&, const Status&)>& on_root,
+                                                const CancelToken* cancel = nullptr) = 0;
+  virtual Result<core::DagStat> dag_stat(const Cid& root) = 0;
+
+  // ---- pins ----
+  // Pins each request (recursive pins need the whole DAG present). A pin that
+  // cannot be made is reported through `on_result` and the others proceed.
+  virtual Status pin_add(const std::vector<repo::PinRequest>& pins, const ItemFn& on_result,
+                         const CancelToken* cancel = nullptr) = 0;
+  // Unpins each CID; one that is not pinned is reported as NotFound.
+  virtual Status pin_rm(const std::vector<Cid>& cids, const ItemFn& on_result) = 0;
+  virtual Status pin_ls(const core::PinListOptions& options, const std::function<Status(const core::PinEntry&)>& fn) = 0;
+  virtual Status pin_update(const Cid& from, const Cid& to, bool unpin) = 0;
+  virtual Status pin_verify(const std::function<Status(const core::PinVerifyResult&)>& fn) = 0;
+
+  // ---- repository and node ----
+  virtual Result<core::GcReport> gc(const std::function<void(const Cid&)>& on_removed) = 0;
+  virtual Result<core::RepoStat> repo_stat() = 0;
+  virtual Result<core::VerifyReport> repo_verify(const std::function<void(const Cid&, const Error&)>& on_bad) = 0;
+  // Kubo's `id` document: ID, PublicKey, Addresses, AgentVersion, Protocols.
+  virtual Result<nlohmann::json> id() = 0;
+
+  // ---- configuration ----
+  // The whole document, secrets replaced by "(set)".
+  virtual Result<nlohmann::json> config_show() = 0;
+  // One key or section (secrets redacted); InvalidArgument for an unknown key.
+  virtual Result<nlohmann::json> config_get(const std::string& key) = 0;
+  // Validates and stores; returns the stored value. The file is untouched
+  // when the value is refused. A running daemon applies it (or names the
+  // restart it needs).
+  virtual Result<nlohmann::json> config_set(const std::string& key, const std::string& value) = 0;
+};
+
+}  // namespace ipfskit::api
