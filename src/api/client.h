@@ -39,6 +39,7 @@
 #include "base/cancel.h"
 #include "base/error.h"
 #include "base/io.h"
+#include "blockstore/blockstore.h"
 #include "core/add_options.h"
 #include "core/node.h"
 #include "multiformats/cid.h"
@@ -169,6 +170,24 @@ class Client : public Operations {
   // when the value is refused. A running daemon applies it (or names the
   // restart it needs).
   virtual Result<nlohmann::json> config_set(const std::string& key, const std::string& value) = 0;
+};
+
+// Any client's blocks as a BlockSource (for walks and readers that take one:
+// CARv2 export, exporters over a remote daemon). Blocks come from
+// Client::block_get, which returns only verified bytes.
+class ClientBlockSource : public BlockSource {
+ public:
+  explicit ClientBlockSource(Client& client) : client_(client) {}
+  Result<Bytes> get(const Cid& cid) override { return client_.block_get(cid); }
+  Result<bool> has(const Cid& cid) override {
+    auto st = client_.block_stat(cid);
+    if (st) return true;
+    if (st.error().code() == Code::kNotFound) return false;
+    return tl::unexpected(st.error());
+  }
+
+ private:
+  Client& client_;
 };
 
 }  // namespace ipfskit::api

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/io.h"
 
 namespace ipfskit {
 
@@ -31,5 +32,22 @@ class CancelToken {
 inline Status check_cancel(const CancelToken* token, const char* what = "operation") {
   return token != nullptr ? token->check(what) : Status{};
 }
+
+// Reads from `inner` until the token is cancelled, then fails with Cancelled:
+// whatever consumes the stream (a CAR import, an upload) stops there.
+class CancellableReader : public ByteReader {
+ public:
+  CancellableReader(ByteReader& inner, const CancelToken* token, const char* what)
+      : inner_(inner), token_(token), what_(what) {}
+  Result<size_t> read(uint8_t* buf, size_t n) override {
+    TRY_STATUS(check_cancel(token_, what_));
+    return inner_.read(buf, n);
+  }
+
+ private:
+  ByteReader& inner_;
+  const CancelToken* token_;
+  const char* what_;
+};
 
 }  // namespace ipfskit

@@ -1,7 +1,8 @@
 #include "cli/app.h"
 
 #include "base/version.h"
-#include "client/upload.h"
+#include "api/open.h"
+#include "cli/output.h"
 
 #include <sys/stat.h>
 
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 namespace ipfskit::cli {
 
@@ -30,69 +32,15 @@ Result<const Config*> Context::config() {
   return &*config_;
 }
 
-Result<core::Node*> Context::node() {
-  if (!node_) node_ = TRY(core::Node::open(repo_path(), config_flag, workers));
-  return node_.get();
+Result<api::Client*> Context::client() {
+  if (!client_) client_ = TRY(api::open(api::OpenOptions{repo_path(), config_flag, workers}));
+  return client_.get();
 }
 
-Result<std::optional<daemon::State>> Context::running_daemon() {
-  if (!daemon_) {
-    const Config* c = TRY(config());
-    auto pid_file = c->get("daemon.pid_file");
-    daemon::Probe p = TRY(daemon::probe(repo_path(), pid_file && pid_file->is_string() ? pid_file->get<std::string>() : ""));
-    daemon_ = p.liveness == daemon::Liveness::kRunning ? p.state : std::nullopt;
-  }
-  return *daemon_;
-}
-
-namespace {
-
-Result<client::HttpClient> client_for(Context& ctx, bool api) {
-  auto state = TRY(ctx.running_daemon());
-  if (!state)
-    return make_error(Code::kUnavailable, "no ipfs-kit daemon is running on " + ctx.repo_path() +
-                                              " (start one with: ipfs-kit daemon start --detach)");
-  const Config* c = TRY(ctx.config());
-  auto token = c->get("daemon.api_token");
-  return client::HttpClient("http://" + (api ? state->api : state->rpc),
-                            token && token->is_string() ? token->get<std::string>() : "");
-}
-
-}  // namespace
-
-Result<client::HttpClient> Context::api() { return client_for(*this, true); }
-Result<client::HttpClient> Context::rpc() { return client_for(*this, false); }
-
-Status Context::rpc_call(const std::string& command, const std::vector<std::pair<std::string, std::string>>& params,
-                         const std::function<Status(const nlohmann::json&)>& on_line, unixfs::UploadSource* upload) {
-  client::HttpClient c = TRY(rpc());
-  std::string path = "/api/v0/" + command;
-  char sep = '?';
-  for (const auto& [k, v] : params) {
-    path += sep + client::url_encode(k) + "=" + client::url_encode(v);
-    sep = '&';
-  }
-  client::LineSplitter lines([&](std::string_view line) -> Status {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded()) return corruption("the daemon sent a malformed reply line");
-    return on_line(j);
-  });
-  client::Response r;
-  if (upload != nullptr) {
-    client::MultipartBody body(*upload);
-    r = TRY(c.post_stream(path, body.content_type(), [&](uint8_t* buf, size_t n) { return body.read(buf, n); },
-                          [&](ByteView b) { return lines.feed(b); }));
-  } else {
-    r = TRY(c.post_stream(path, "", [](uint8_t*, size_t) -> Result<size_t> { return 0; },
-                          [&](ByteView b) { return lines.feed(b); }));
-  }
-  if (r.status < 200 || r.status >= 300) return tl::unexpected(client::rpc_error(r));
-  TRY_STATUS(lines.finish());
-  if (!r.stream_error.empty()) {
-    client::Response failed{500, "application/json", nlohmann::json{{"Message", r.stream_error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ""};
-    return tl::unexpected(client::rpc_error(failed));
-  }
-  return {};
+Result<Cid> resolve_arg(api::Client& client, const std::string& arg) {
+  auto parsed = Cid::parse(arg);
+  if (parsed) return parsed;
+  return client.resolve(arg);
 }
 
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv) {
@@ -143,6 +91,8 @@ int run(int argc, char** argv) {
   app.add_option("--enc", enc, "output encoding: text or json")->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--debug", ctx.debug, "verbose logging");
   app.add_option("--workers", ctx.workers, "worker threads (default: one per CPU)")->check(CLI::Range(1, 1024));
+  std::string timeout;
+  app.add_option("--timeout", timeout, "give up after this long (e.g. 30s, 5m, 1h30m); exit status 7");
 
   register_node(app, ctx, action);
   register_add(app, ctx, action);
@@ -176,6 +126,24 @@ int run(int argc, char** argv) {
   }
   if (enc == "json") ctx.json = true;
   if (!action) return exit_status(Code::kInternal);
+  if (!timeout.empty()) {
+    auto limit = parse_duration(timeout);
+    if (!limit) {
+      std::fprintf(stderr, "Error: --timeout: %s\n", limit.error().message().c_str());
+      return exit_status(Code::kInvalidArgument);
+    }
+    // --timeout bounds the whole command, whatever it waits on (a daemon, a
+    // disk, a network): a watchdog ends the process. Stopping a write at any
+    // moment is safe: the repository is crash-safe by design, and a daemon
+    // discards an upload that stops short.
+    std::thread([limit = *limit, timeout] {
+      std::this_thread::sleep_for(limit);
+      std::fprintf(stderr, "%sError: timed out after %s (--timeout)\n", stderr_is_terminal() ? "\r\033[2K" : "",
+                   timeout.c_str());
+      std::fflush(stderr);
+      std::_Exit(exit_status(Code::kTimeout));
+    }).detach();
+  }
 
   Status st = action();
   std::fflush(stdout);

@@ -11,11 +11,10 @@
 #include <optional>
 #include <string>
 
+#include "api/client.h"
 #include "base/error.h"
-#include "client/http_client.h"
+#include "cli/batch.h"
 #include "config/config.h"
-#include "core/node.h"
-#include "unixfs/importer.h"
 #include "daemon/lifecycle.h"
 
 namespace ipfskit::cli {
@@ -36,25 +35,14 @@ class Context {
   // The configuration (defaults when the file does not exist yet).
   Result<const Config*> config();
 
-  // Opens the node, creating the repository on first use.
-  Result<core::Node*> node();
-
-  // The daemon serving this repository, when one runs (looked up once).
-  Result<std::optional<daemon::State>> running_daemon();
-  // Clients for the running daemon's management API and RPC; Unavailable
-  // (with how to start it) when no daemon runs.
-  Result<client::HttpClient> api();
-  Result<client::HttpClient> rpc();
-  // Runs an RPC command on the daemon: `params` go in the query string, the
-  // response's JSON lines to `on_line`. An upload, when given, is streamed as
-  // the multipart/form-data body (add, block put, dag import).
-  Status rpc_call(const std::string& command, const std::vector<std::pair<std::string, std::string>>& params,
-                  const std::function<Status(const nlohmann::json&)>& on_line, unixfs::UploadSource* upload = nullptr);
+  // The client API for this repository (api::open: through the daemon when
+  // one runs, the repository directly otherwise), opened on first use.
+  // Commands call only this; they never ask where the work happens.
+  Result<api::Client*> client();
 
  private:
   std::optional<Config> config_;
-  std::unique_ptr<core::Node> node_;
-  std::optional<std::optional<daemon::State>> daemon_;
+  std::unique_ptr<api::Client> client_;
 };
 
 // What a command does once its flags are parsed.
@@ -80,6 +68,8 @@ Result<std::pair<std::string, std::string>> parse_key_value(const std::string& k
 std::vector<std::string> split_commas(const std::vector<std::string>& args);
 // Reads whitespace-separated words from standard input (CIDs for pin add, ...).
 std::vector<std::string> read_stdin_words();
+// A CID argument: a CID, or a path ("CID/a/b", "/ipfs/...") resolved through the client.
+Result<Cid> resolve_arg(api::Client& client, const std::string& arg);
 // Prints a JSON value on one line.
 void print_json(const nlohmann::json& j);
 

@@ -9,9 +9,7 @@
 
 #include "cli/app.h"
 #include "cli/output.h"
-#include "client/upload.h"
 #include "core/add_options.h"
-#include "core/node.h"
 #include "unixfs/importer.h"
 
 namespace ipfskit::cli {
@@ -29,7 +27,8 @@ struct AddFlags {
   uint64_t max_file_links = 0;
   std::string chunker, profile, hash, cid_base, stdin_name, pin_name;
   std::vector<std::string> pin_meta;
-  bool pin = true, parallel = false;
+  bool pin = true;
+  BatchFlags batch;
   CLI::Option* pin_name_opt = nullptr;
   CLI::Option* raw_leaves_opt = nullptr;
   CLI::Option* cid_version_opt = nullptr;
@@ -59,80 +58,19 @@ core::AddParams add_params(const AddFlags& f) {
   return p;
 }
 
-// The add's query parameters for the daemon's RPC (Kubo's names; the walk
-// options stay here: the walk happens on this side).
-std::vector<std::pair<std::string, std::string>> rpc_params(const AddFlags& f, const core::AddParams& p,
-                                                            const core::AddOptions& add) {
-  std::vector<std::pair<std::string, std::string>> q;
-  auto flag = [&](const char* k, bool v) { q.emplace_back(k, v ? "true" : "false"); };
-  if (p.profile) q.emplace_back("profile", *p.profile);
-  if (p.chunker) q.emplace_back("chunker", *p.chunker);
-  if (p.hash) q.emplace_back("hash", *p.hash);
-  if (p.cid_version) q.emplace_back("cid-version", std::to_string(*p.cid_version));
-  if (p.raw_leaves) flag("raw-leaves", *p.raw_leaves);
-  if (p.trickle) flag("trickle", *p.trickle);
-  if (p.max_links) q.emplace_back("max-file-links", std::to_string(*p.max_links));
-  if (p.inline_cids) {
-    flag("inline", true);
-    q.emplace_back("inline-limit", std::to_string(p.inline_limit));
-  }
-  if (p.wrap) flag("wrap-with-directory", true);
-  flag("pin", add.pin);
-  if (add.pin_name) q.emplace_back("pin-name", *add.pin_name);
-  if (!add.pin_meta.empty()) q.emplace_back("pin-metadata", nlohmann::json(add.pin_meta).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  if (f.quieter) flag("quieter", true);
-  if (f.silent) flag("silent", true);
-  return q;
-}
-
-// Sends one upload to the daemon's `add`, reporting each added entry.
-Status add_through_daemon(Context& ctx, unixfs::UploadSource& upload,
-                          const std::vector<std::pair<std::string, std::string>>& params,
-                          const unixfs::AddedFn& on_added) {
-  return ctx.rpc_call(
-      "add", params,
-      [&](const nlohmann::json& j) -> Status {
-        if (!j.is_object() || !j.contains("Hash")) return {};  // progress lines
-        if (!j["Hash"].is_string() || !j.value("Name", nlohmann::json()).is_string())
-          return corruption("the daemon sent a malformed add reply");
-        unixfs::AddedEntry e;
-        e.name = j["Name"].get<std::string>();
-        e.cid = TRY(Cid::parse(j["Hash"].get<std::string>()));
-        if (j.contains("Size") && j["Size"].is_string()) e.size = std::strtoull(j["Size"].get<std::string>().c_str(), nullptr, 10);
-        on_added(e);
-        return {};
-      }, &upload);
-}
-
 Status run_add(AddFlags& f, Context& ctx) {
-  core::AddOptions add;
-  add.only_hash = f.only_hash;
-  add.pin = f.pin && !f.only_hash;
+  api::AddRequest req;
+  req.params = add_params(f);
+  req.only_hash = f.only_hash;
+  req.pin = f.pin && !f.only_hash;
   if (f.pin_name_opt->count() > 0) {
     if (!f.pin) return invalid_argument("pin-name option requires pin to be set");
-    add.pin_name = f.pin_name;
+    req.pin_name = f.pin_name;
   }
   for (const std::string& kv : f.pin_meta) {
     auto [k, v] = TRY(parse_key_value(kv));
-    add.pin_meta[k] = v;
+    req.pin_meta[k] = v;
   }
-  const core::AddParams params = add_params(f);
-  // A running daemon owns the repository: writes go through it. (--only-hash
-  // writes nothing and is computed here.)
-  const bool remote = !f.only_hash && TRY(ctx.running_daemon()).has_value();
-  core::Node* node = nullptr;
-  if (remote) {
-    // The walk options, for walking here; the daemon resolves the rest.
-    add.import.recursive = params.recursive;
-    add.import.hidden = params.hidden;
-    add.import.wrap = params.wrap;
-    add.import.empty_dirs = params.empty_dirs;
-    add.import.dereference_args = params.dereference_args;
-  } else {
-    node = TRY(ctx.node());
-    add.import = TRY(core::resolve_import_options(params, node->repo().config(), ctx.workers));
-  }
-
   std::optional<multibase::Base> base;
   if (!f.cid_base.empty()) {
     base = multibase::base_by_name(f.cid_base);
@@ -145,21 +83,28 @@ Status run_add(AddFlags& f, Context& ctx) {
     return s ? *s : c.to_string();
   };
 
-  std::vector<std::string> paths = f.parallel ? split_commas(f.paths) : f.paths;
+  std::vector<std::string> paths = f.batch.parallel ? split_commas(f.paths) : f.paths;
   const bool reading_stdin = paths.empty();
-  // Refuse what the add would refuse (missing paths, special files) before
-  // anything is stored or sent. A single local add_paths() scans first itself.
-  if (!reading_stdin && (remote || f.parallel)) TRY_STATUS(unixfs::Importer::scan(paths, add.import, false));
+  // The walk options, for the scan below (the client applies them to the add).
+  unixfs::ImportOptions walk;
+  walk.recursive = req.params.recursive;
+  walk.hidden = req.params.hidden;
+  walk.dereference_args = req.params.dereference_args;
+  const bool batch = !reading_stdin && f.batch.parallel && paths.size() > 1 && !f.wrap;
+  // A batch refuses a missing path up front, before anything is stored, like a single add.
+  if (batch) TRY_STATUS(unixfs::Importer::scan(paths, walk, false));
+  api::Client* client = TRY(ctx.client());
+
   const bool show_progress = f.progress_opt->count() > 0
                                  ? f.progress
                                  : (!f.quiet && !f.quieter && !f.silent && !ctx.json && stderr_is_terminal());
   std::unique_ptr<ProgressBar> bar;
   if (show_progress)
-    bar = std::make_unique<ProgressBar>(reading_stdin ? 0 : unixfs::Importer::scan(paths, add.import, true).value_or(0));
+    bar = std::make_unique<ProgressBar>(reading_stdin ? 0 : unixfs::Importer::scan(paths, walk, true).value_or(0));
 
   std::mutex out_mu;
   Cid last_cid;
-  auto on_added = [&](const unixfs::AddedEntry& e) {
+  req.on_added = [&](const unixfs::AddedEntry& e) {
     std::lock_guard lock(out_mu);
     last_cid = e.cid;
     if (f.silent || f.quieter) return;
@@ -174,56 +119,36 @@ Status run_add(AddFlags& f, Context& ctx) {
     }
     std::fflush(stdout);
   };
-  unixfs::ProgressFn progress;
-  if (bar) progress = [&](uint64_t n) {
+  if (bar) req.progress = [&](uint64_t n) {
     std::lock_guard lock(out_mu);
     bar->add(n);
   };
 
-  // One add: of standard input (no paths), or of `list` as one upload.
-  auto add_one = [&](const std::vector<std::string>& list, const core::AddOptions& opts) -> Status {
-    if (remote) {
-      auto q = rpc_params(f, params, opts);
-      if (list.empty()) {
-        client::FilesUpload upload({""}, f.stdin_name);
-        return add_through_daemon(ctx, upload, q, on_added);
-      }
-      auto upload = TRY(unixfs::LocalUpload::open(list, opts.import));
-      upload->on_progress(progress);
-      return add_through_daemon(ctx, *upload, q, on_added);
-    }
-    if (list.empty()) {
-      FdReader in(STDIN_FILENO, "standard input");
-      TRY(node->add_stream(in, f.stdin_name, opts, on_added, progress));
-      return {};
-    }
-    TRY(node->add_paths(list, opts, on_added, progress));
-    return {};
-  };
-
   Status result;
-  if (!reading_stdin && f.parallel && paths.size() > 1 && !f.wrap) {
-    // The seeds' batch: each input is its own add (and pin), run side by side.
-    if (remote) TRY(ctx.rpc());  // look the daemon up once, before the threads
-    const size_t workers = node != nullptr ? node->workers() : std::max(1u, std::thread::hardware_concurrency());
-    std::vector<std::thread> threads;
-    std::vector<Status> results(paths.size());
-    std::atomic<size_t> next{0};
-    const size_t n = std::min(paths.size(), workers);
-    core::AddOptions each = add;
-    each.import.workers = std::max<size_t>(1, workers / n);
-    for (size_t t = 0; t < n; ++t)
-      threads.emplace_back([&] {
-        for (size_t i = next++; i < paths.size(); i = next++) {
-          Status st = add_one({paths[i]}, each);
-          if (!st) results[i] = tl::unexpected(st.error().wrap(paths[i]));
-        }
-      });
-    for (auto& t : threads) t.join();
-    for (auto& r : results)
-      if (!r) result = r;
+  if (batch) {
+    // The seeds' batch: each input is its own add (and pin), run side by side;
+    // a failing input does not stop the others.
+    BatchFlags flags = f.batch;
+    flags.progress_opt = nullptr;  // the byte progress bar above is the add's
+    BatchReport report(paths.size(), "files", flags);
+    const size_t workers = ctx.workers > 0 ? ctx.workers : std::max(1u, std::thread::hardware_concurrency());
+    api::AddRequest each = req;
+    each.params.wrap = false;
+    result = run_items(paths, f.batch, workers, report, [&](const std::string& path) -> Status {
+      api::AddRequest one = each;
+      one.paths = {path};
+      auto root = client->add(one);
+      if (!root) return tl::unexpected(root.error().wrap(path));
+      return {};
+    });
+  } else if (reading_stdin) {
+    FdReader in(STDIN_FILENO, "standard input");
+    req.stream = &in;
+    req.stream_name = f.stdin_name;
+    result = client->add(req).map([](const Cid&) {});
   } else {
-    result = add_one(paths, add);
+    req.paths = paths;
+    result = client->add(req).map([](const Cid&) {});
   }
   if (bar) bar->finish();
   if (!result) return result;
@@ -264,7 +189,7 @@ void register_add(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--pin-meta", f->pin_meta, "key=value metadata for the root's pin (repeatable)")
       ->allow_extra_args(false)
       ->take_all();
-  cmd->add_flag("--parallel", f->parallel, "treat comma-separated paths (a,b,c) as separate adds, run in parallel");
+  cmd->add_flag("--parallel", f->batch.parallel, "treat comma-separated paths (a,b,c) as separate adds, run side by side");
   cmd->callback([f, &ctx, &action] { action = [f, &ctx] { return run_add(*f, ctx); }; });
 }
 

@@ -5,7 +5,6 @@
 #include <cstdio>
 
 #include "cli/app.h"
-#include "client/upload.h"
 #include "multiformats/multicodec.h"
 
 namespace ipfskit::cli {
@@ -20,8 +19,8 @@ void register_block(CLI::App& app, Context& ctx, Action& action) {
   get->callback([get_cid, &ctx, &action] {
     action = [get_cid, &ctx]() -> Status {
       Cid cid = TRY(Cid::parse(*get_cid));
-      core::Node* node = TRY(ctx.node());
-      Bytes data = TRY(node->block_get(cid));
+      api::Client* client = TRY(ctx.client());
+      Bytes data = TRY(client->block_get(cid));
       return write_all(STDOUT_FILENO, data, "standard output");
     };
   });
@@ -61,22 +60,7 @@ void register_block(CLI::App& app, Context& ctx, Action& action) {
         if (ctx.json) print_json({{"Key", cid}, {"Size", size}});
         else std::printf("%s\n", cid.c_str());
       };
-      if (TRY(ctx.running_daemon())) {
-        for (const std::string& f : files)
-          if (!f.empty()) TRY(open_file(f, O_RDONLY));  // a missing file fails before anything is sent
-        client::FilesUpload upload(files);
-        return ctx.rpc_call(
-            "block/put",
-            {{"cid-codec", multicodec::codec_name(*codec)}, {"mhtype", pf->mhtype},
-             {"cid-version", std::to_string(version)}, {"pin", pf->pin ? "true" : "false"}},
-            [&](const nlohmann::json& j) -> Status {
-              if (!j.is_object() || !j.contains("Key") || !j["Key"].is_string())
-                return corruption("the daemon sent a malformed block/put reply");
-              print_put(j["Key"].get<std::string>(), j.value("Size", uint64_t{0}));
-              return {};
-            }, &upload);
-      }
-      core::Node* node = TRY(ctx.node());
+      api::Client* client = TRY(ctx.client());
       for (const std::string& f : files) {
         Bytes data;
         if (f.empty()) {
@@ -91,8 +75,9 @@ void register_block(CLI::App& app, Context& ctx, Action& action) {
         } else {
           data = TRY(read_file(f));
         }
-        Cid cid = TRY(node->block_put(data, *codec, hash->code, version, pf->pin));
-        print_put(cid.to_string(), data.size());
+        api::BlockPutRequest req{*codec, hash->code, version, pf->pin};
+        core::BlockStat stored = TRY(client->block_put(data, req));
+        print_put(stored.cid.to_string(), stored.size);
       }
       return {};
     };
@@ -103,10 +88,10 @@ void register_block(CLI::App& app, Context& ctx, Action& action) {
   stat->add_option("cids", *stat_cids, "CIDs")->required();
   stat->callback([stat_cids, &ctx, &action] {
     action = [stat_cids, &ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
+      api::Client* client = TRY(ctx.client());
       for (const auto& s : *stat_cids) {
         Cid cid = TRY(Cid::parse(s));
-        auto st = TRY(node->block_stat(cid));
+        auto st = TRY(client->block_stat(cid));
         if (ctx.json) print_json({{"Key", cid.to_string()}, {"Size", st.size}});
         else std::printf("Key: %s\nSize: %llu\n", cid.to_string().c_str(), static_cast<unsigned long long>(st.size));
       }
@@ -117,50 +102,31 @@ void register_block(CLI::App& app, Context& ctx, Action& action) {
   struct RmFlags {
     std::vector<std::string> cids;
     bool force = false, quiet = false;
+    BatchFlags batch;
   };
   auto rf = std::make_shared<RmFlags>();
   CLI::App* rm = block->add_subcommand("rm", "Remove blocks (pinned blocks are kept)");
-  rm->add_option("cids", rf->cids, "CIDs")->required();
+  rm->add_option("cids", rf->cids, "CIDs; comma-separated lists accepted")->required();
   rm->add_flag("-f,--force", rf->force, "ignore blocks that do not exist");
   rm->add_flag("-q,--quiet", rf->quiet, "print nothing on success");
+  add_batch_flags(rm, rf->batch);
   rm->callback([rf, &ctx, &action] {
     action = [rf, &ctx]() -> Status {
-      std::optional<Error> failed;
-      // Each CID's outcome: removed, or why not (earlier failures go to
-      // stderr, the last one is the command's error).
-      auto outcome = [&](const std::string& cid, Status st) {
-        if (!st && !(rf->force && st.error().code() == Code::kNotFound)) {
-          if (failed) std::fprintf(stderr, "Error: %s\n", failed->message().c_str());
-          failed = st.error();
-          return;
-        }
-        if (st && !rf->quiet) std::printf("removed %s\n", cid.c_str());
-      };
+      api::Client* client = TRY(ctx.client());
+      std::vector<std::string> args = split_commas(rf->cids);
+      BatchReport report(args.size(), "blocks", rf->batch);
       std::vector<Cid> cids;
-      for (const auto& s : rf->cids) cids.push_back(TRY(Cid::parse(s)));
-      if (TRY(ctx.running_daemon())) {
-        std::vector<std::pair<std::string, std::string>> q = {{"force", rf->force ? "true" : "false"}};
-        for (const Cid& c : cids) q.emplace_back("arg", c.to_string());
-        TRY_STATUS(ctx.rpc_call("block/rm", q, [&](const nlohmann::json& j) -> Status {
-          if (!j.is_object() || !j.contains("Hash") || !j["Hash"].is_string())
-            return corruption("the daemon sent a malformed block/rm reply");
-          std::string err = j.value("Error", "");
-          Status st;
-          if (!err.empty()) {
-            Code code = err.find("not found") != std::string::npos || err.find("not in the repository") != std::string::npos
-                            ? Code::kNotFound
-                            : Code::kInvalidArgument;
-            st = make_error(code, err);
-          }
-          outcome(j["Hash"].get<std::string>(), st);
-          return {};
-        }));
-      } else {
-        core::Node* node = TRY(ctx.node());
-        for (const Cid& cid : cids) outcome(cid.to_string(), node->block_rm(cid));
+      for (const auto& a : args) {
+        auto cid = Cid::parse(a);
+        if (!cid) report.failed(cid.error().wrap("invalid CID \"" + a + "\""));
+        else cids.push_back(*cid);
       }
-      if (failed) return tl::unexpected(*failed);
-      return {};
+      TRY_STATUS(client->block_rm(cids, [&](const Cid& c, const Status& st) {
+        if (!st && !(rf->force && st.error().code() == Code::kNotFound)) return report.failed(st.error());
+        report.succeeded();
+        if (st && !rf->quiet) report.print("removed " + c.to_string());
+      }));
+      return report.finish();
     };
   });
 }

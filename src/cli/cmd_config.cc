@@ -14,8 +14,8 @@ void register_config(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* show = config->add_subcommand("show", "Print the whole configuration");
   show->callback([&ctx, &action] {
     action = [&ctx]() -> Status {
-      const Config* c = TRY(ctx.config());
-      std::printf("%s\n", c->document().dump(2).c_str());
+      api::Client* client = TRY(ctx.client());
+      std::printf("%s\n", TRY(client->config_show()).dump(2).c_str());
       return {};
     };
   });
@@ -25,10 +25,9 @@ void register_config(CLI::App& app, Context& ctx, Action& action) {
   get->add_option("key", *get_key, "dotted key, e.g. daemon.api_address")->required();
   get->callback([get_key, &ctx, &action] {
     action = [get_key, &ctx]() -> Status {
-      const Config* c = TRY(ctx.config());
-      auto v = c->get(*get_key);
-      if (!v) return invalid_argument("unknown config key \"" + *get_key + "\"");
-      std::printf("%s\n", v->is_string() && !ctx.json ? v->get<std::string>().c_str() : v->dump(2).c_str());
+      api::Client* client = TRY(ctx.client());
+      auto v = TRY(client->config_get(*get_key));
+      std::printf("%s\n", v.is_string() && !ctx.json ? v.get<std::string>().c_str() : v.dump(2).c_str());
       return {};
     };
   });
@@ -42,13 +41,8 @@ void register_config(CLI::App& app, Context& ctx, Action& action) {
   set->add_option("value", sa->value, "new value (JSON, or a bare string)")->required();
   set->callback([sa, &ctx, &action] {
     action = [sa, &ctx]() -> Status {
-      Config c = TRY(Config::load_or_default(ctx.config_path()));
-      TRY_STATUS(c.set(sa->key, sa->value));
-      struct stat st;
-      if (::stat(ctx.repo_path().c_str(), &st) != 0 && ctx.config_flag.empty())
-        TRY_STATUS(core::Node::open(ctx.repo_path(), ctx.config_flag, 1));  // create the repository first
-      TRY_STATUS(c.save(ctx.config_path()));
-      auto v = *c.get(sa->key);
+      api::Client* client = TRY(ctx.client());
+      auto v = TRY(client->config_set(sa->key, sa->value));
       std::printf("%s = %s\n", sa->key.c_str(), v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return {};
     };

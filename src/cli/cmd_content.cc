@@ -50,7 +50,7 @@ void register_content(CLI::App& app, Context& ctx, Action& action) {
     action = [cf, &ctx]() -> Status {
       if (cf->offset < 0) return invalid_argument("cannot specify negative offset");
       if (cf->length_opt->count() > 0 && cf->length < 0) return invalid_argument("cannot specify negative length");
-      core::Node* node = TRY(ctx.node());
+      api::Client* client = TRY(ctx.client());
       std::vector<std::string> paths = cf->paths.empty() ? read_stdin_words() : cf->paths;
       if (paths.empty()) return invalid_argument("argument \"ipfs-path\" is required");
       // As Kubo: the offset and length apply to the concatenation of all inputs.
@@ -59,8 +59,8 @@ void register_content(CLI::App& app, Context& ctx, Action& action) {
       if (cf->length_opt->count() > 0) left = static_cast<uint64_t>(cf->length);
       for (const auto& p : paths) {
         if (left && *left == 0) break;
-        Cid cid = TRY(node->resolve(p));
-        auto info = TRY(node->stat(cid));
+        Cid cid = TRY(client->resolve(p));
+        auto info = TRY(client->stat(cid.to_string()));
         if (info.kind != unixfs::NodeKind::kFile)
           return invalid_argument(p + (info.kind == unixfs::NodeKind::kOther ? " is not a UnixFS file" : " is not a file"));
         if (skip >= info.size) {
@@ -69,7 +69,7 @@ void register_content(CLI::App& app, Context& ctx, Action& action) {
         }
         uint64_t n = info.size - skip;
         if (left) n = std::min(n, *left);
-        TRY_STATUS(node->cat(cid.to_string(), skip, n, write_stdout));
+        TRY_STATUS(client->cat(cid.to_string(), skip, n, write_stdout));
         skip = 0;
         if (left) *left -= n;
       }
@@ -89,15 +89,15 @@ void register_content(CLI::App& app, Context& ctx, Action& action) {
   get->add_flag("-p,--progress", gf->progress, "show a progress bar");
   get->callback([gf, &ctx, &action] {
     action = [gf, &ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
+      api::Client* client = TRY(ctx.client());
       std::string out = gf->output;
       if (out.empty()) {
         std::string p = gf->path;
         while (!p.empty() && p.back() == '/') p.pop_back();
         out = p.substr(p.rfind('/') == std::string::npos ? 0 : p.rfind('/') + 1);
       }
-      Cid cid = TRY(node->resolve(gf->path));
-      TRY_STATUS(node->stat(cid));  // fail before announcing anything when the root is missing
+      Cid cid = TRY(client->resolve(gf->path));
+      TRY_STATUS(client->stat(cid.to_string()));  // fail before announcing anything when the root is missing
       std::printf("Saving file(s) to %s\n", out.c_str());
       std::fflush(stdout);
       std::unique_ptr<ProgressBar> bar;
@@ -106,7 +106,7 @@ void register_content(CLI::App& app, Context& ctx, Action& action) {
         bar = std::make_unique<ProgressBar>(0);
         progress = [&](uint64_t n) { bar->add(n); };
       }
-      Status st = node->get(cid.to_string(), out, progress);
+      Status st = client->get(cid.to_string(), out, progress);
       if (bar) bar->finish();
       return st;
     };
@@ -125,17 +125,17 @@ void register_content(CLI::App& app, Context& ctx, Action& action) {
   ls->add_flag("--size", lf->size, "resolve linked objects to find out their file size (default true)");
   ls->callback([lf, &ctx, &action] {
     action = [lf, &ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
+      api::Client* client = TRY(ctx.client());
       nlohmann::json objects = nlohmann::json::array();
       for (size_t i = 0; i < lf->paths.size(); ++i) {
-        Cid cid = TRY(node->resolve(lf->paths[i]));
-        auto info = TRY(node->stat(cid));
+        Cid cid = TRY(client->resolve(lf->paths[i]));
+        auto info = TRY(client->stat(cid.to_string()));
         std::vector<std::vector<std::string>> rows;
         if (lf->headers) rows.push_back(lf->size ? std::vector<std::string>{"Hash", "Size", "Name"}
                                                  : std::vector<std::string>{"Hash", "Name"});
         nlohmann::json links = nlohmann::json::array();
         auto add_row = [&](const std::string& name, const Cid& c, uint64_t tsize) -> Status {
-          auto child = node->stat(c);
+          auto child = client->stat(c.to_string());
           bool dir = child && (child->kind == unixfs::NodeKind::kDirectory || child->kind == unixfs::NodeKind::kHAMTDirectory);
           uint64_t size = child && child->kind == unixfs::NodeKind::kFile ? child->size : tsize;
           links.push_back({{"Name", name}, {"Hash", c.to_string()}, {"Size", size}, {"Type", dir ? 1 : 2}});
@@ -145,9 +145,9 @@ void register_content(CLI::App& app, Context& ctx, Action& action) {
           return {};
         };
         if (info.kind == unixfs::NodeKind::kDirectory || info.kind == unixfs::NodeKind::kHAMTDirectory) {
-          TRY_STATUS(node->ls(cid, [&](const unixfs::DirEntry& e) { return add_row(e.name, e.cid, e.tsize); }));
+          TRY_STATUS(client->ls(cid.to_string(), [&](const unixfs::DirEntry& e) { return add_row(e.name, e.cid, e.tsize); }));
         } else {
-          Bytes block = TRY(node->block_get(cid));
+          Bytes block = TRY(client->block_get(cid));
           for (const Cid& l : TRY(dag::links_of(cid, block))) TRY_STATUS(add_row("", l, 0));
         }
         if (ctx.json) {
@@ -175,8 +175,8 @@ void register_content(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* local = refs->add_subcommand("local", "List every block in the local store");
   local->callback([&ctx, &action] {
     action = [&ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
-      return node->refs_local([&](const Cid& c) -> Status {
+      api::Client* client = TRY(ctx.client());
+      return client->refs_local([&](const Cid& c) -> Status {
         if (ctx.json) print_json({{"Ref", c.to_string()}, {"Err", ""}});
         else std::printf("%s\n", c.to_string().c_str());
         return {};
@@ -187,10 +187,10 @@ void register_content(CLI::App& app, Context& ctx, Action& action) {
     if (refs->got_subcommand("local")) return;
     action = [rf, &ctx]() -> Status {
       if (rf->paths.empty()) return invalid_argument("argument \"ipfs-path\" is required");
-      core::Node* node = TRY(ctx.node());
+      api::Client* client = TRY(ctx.client());
       for (const auto& p : rf->paths) {
-        Cid cid = TRY(node->resolve(p));
-        TRY_STATUS(node->refs(cid, rf->recursive, rf->unique, [&](const Cid& c) -> Status {
+        Cid cid = TRY(client->resolve(p));
+        TRY_STATUS(client->refs(cid.to_string(), rf->recursive, rf->unique, [&](const Cid& c) -> Status {
           if (ctx.json) print_json({{"Ref", c.to_string()}, {"Err", ""}});
           else std::printf("%s\n", c.to_string().c_str());
           return {};

@@ -199,12 +199,10 @@ void register_daemon(CLI::App& app, Context& ctx, Action& action) {
       const daemon::State& s = *p.state;
       const int64_t uptime = static_cast<int64_t>(std::time(nullptr)) - s.started;
       std::string health = "unknown";
-      if (auto api = ctx.api()) {
-        if (auto r = api->get("/health"); r && !r->body.empty()) {
-          auto j = nlohmann::json::parse(r->body, nullptr, false);
-          if (!j.is_discarded() && j.contains("status")) health = j["status"].get<std::string>();
-          else if (r->status == 401) health = "unknown (API token required)";
-        }
+      if (auto client = ctx.client()) {
+        auto h = (*client)->health();
+        if (h && h->contains("status") && (*h)["status"].is_string()) health = (*h)["status"].get<std::string>();
+        else if (!h && h.error().code() == Code::kPermissionDenied) health = "unknown (API token required)";
       }
       if (ctx.json) {
         nlohmann::json j = s.to_json();

@@ -6,7 +6,9 @@
 
 #include "cli/app.h"
 #include "cli/output.h"
-#include "client/upload.h"
+#include "car/car.h"
+#include "dag/dag.h"
+#include <mutex>
 
 namespace ipfskit::cli {
 
@@ -26,12 +28,18 @@ void register_dag(CLI::App& app, Context& ctx, Action& action) {
   exp->callback([ef, &ctx, &action] {
     action = [ef, &ctx]() -> Status {
       if (ef->car_version != 1 && ef->car_version != 2) return invalid_argument("--car-version must be 1 or 2");
-      core::Node* node = TRY(ctx.node());
-      Cid root = TRY(node->resolve(ef->root));
+      api::Client* client = TRY(ctx.client());
+      Cid root = TRY(client->resolve(ef->root));
       if (ef->car_version == 2) {
         if (ef->output.empty()) return invalid_argument("CARv2 export needs --output FILE (its header is written last)");
         UniqueFd fd = TRY(open_file(ef->output, O_RDWR | O_CREAT | O_TRUNC, 0644));
-        return node->dag_export_v2(root, fd.get(), ef->output);
+        // The same walk as a CARv1 export (depth first, each block once),
+        // into the CARv2 writer, which adds the index.
+        api::ClientBlockSource blocks(*client);
+        car::V2Writer w(fd.get(), ef->output);
+        TRY_STATUS(w.begin({root}));
+        TRY_STATUS(dag::walk(blocks, root, [&](const Cid& c, ByteView data) { return w.write_block(c, data); }));
+        return w.finish();
       }
       UniqueFd file;
       int fd = STDOUT_FILENO;
@@ -41,56 +49,30 @@ void register_dag(CLI::App& app, Context& ctx, Action& action) {
         fd = file.get();
         name = ef->output;
       }
-      return node->dag_export(root, [&](ByteView b) { return write_all(fd, b, name); });
+      return client->dag_export(root, [&](ByteView b) { return write_all(fd, b, name); });
     };
   });
 
   struct ImportFlags {
     std::vector<std::string> files;
     bool pin_roots = true, stats = false;
+    BatchFlags batch;
   };
   auto imf = std::make_shared<ImportFlags>();
   CLI::App* imp = dag->add_subcommand("import", "Import CAR files (every block is verified before it is stored)");
   imp->add_option("files", imf->files, "CAR files; standard input when none");
   imp->add_flag("--pin-roots", imf->pin_roots, "pin the roots (default true; --pin-roots=false to skip)");
   imp->add_flag("--stats", imf->stats, "print how many blocks were imported");
+  add_batch_flags(imp, imf->batch);
   imp->callback([imf, &ctx, &action] {
     action = [imf, &ctx]() -> Status {
       std::vector<std::string> files = imf->files.empty() ? std::vector<std::string>{""} : imf->files;
+      if (imf->batch.parallel) files = split_commas(files);
+      std::mutex mu;
       uint64_t blocks = 0, bytes = 0;
-      auto print_root = [&](const std::string& root) {
-        if (ctx.json) print_json({{"Root", {{"Cid", {{"/", root}}}, {"PinErrorMsg", ""}}}});
-        else std::printf("Pinned root\t%s\tsuccess\n", root.c_str());
-      };
-      if (TRY(ctx.running_daemon())) {
-        // The CARs go to the daemon in one upload; it verifies every block.
-        for (const std::string& f : files)
-          if (!f.empty()) TRY(open_file(f, O_RDONLY));  // a missing file fails before anything is sent
-        client::FilesUpload upload(files);
-        std::optional<Error> pin_error;
-        TRY_STATUS(ctx.rpc_call(
-            "dag/import", {{"pin-roots", imf->pin_roots ? "true" : "false"}, {"stats", "true"}},
-            [&](const nlohmann::json& j) -> Status {
-              if (!j.is_object()) return corruption("the daemon sent a malformed dag/import reply");
-              if (j.contains("Root")) {
-                std::string cid = j["Root"].value("Cid", nlohmann::json::object()).value("/", "");
-                std::string err = j["Root"].value("PinErrorMsg", "");
-                if (!err.empty()) pin_error = Error(Code::kIOError, "pinning root " + cid + ": " + err);
-                else print_root(cid);
-              }
-              if (j.contains("Stats") && j["Stats"].is_object()) {
-                blocks = j["Stats"].value("BlockCount", uint64_t{0});
-                bytes = j["Stats"].value("BlockBytesCount", uint64_t{0});
-              }
-              return {};
-            }, &upload));
-        if (pin_error) return tl::unexpected(*pin_error);
-        files.clear();
-      } else {
-        TRY(ctx.node());
-      }
-      for (const std::string& f : files) {
-        core::Node* node = TRY(ctx.node());
+      api::Client* client = TRY(ctx.client());
+      BatchReport report(files.size(), "CAR files", imf->batch);
+      TRY_STATUS(run_items(files, imf->batch, ctx.workers, report, [&](const std::string& f) -> Status {
         UniqueFd fd;
         int raw = STDIN_FILENO;
         if (!f.empty()) {
@@ -98,13 +80,17 @@ void register_dag(CLI::App& app, Context& ctx, Action& action) {
           raw = fd.get();
         }
         FdReader in(raw, f.empty() ? "standard input" : f);
-        auto report = node->dag_import(in, imf->pin_roots, [&](const Cid& root, const Status& st) {
-          if (st) print_root(root.to_string());
+        auto imported = client->dag_import(in, imf->pin_roots, [&](const Cid& root, const Status& st) {
+          if (!st) return;
+          if (ctx.json) report.print(nlohmann::json({{"Root", {{"Cid", {{"/", root.to_string()}}}, {"PinErrorMsg", ""}}}}).dump());
+          else report.print("Pinned root\t" + root.to_string() + "\tsuccess");
         });
-        if (!report) return tl::unexpected(f.empty() ? report.error() : report.error().wrap(f));
-        blocks += report->blocks;
-        bytes += report->bytes;
-      }
+        if (!imported) return tl::unexpected(f.empty() ? imported.error() : imported.error().wrap(f));
+        std::lock_guard lock(mu);
+        blocks += imported->blocks;
+        bytes += imported->bytes;
+        return {};
+      }));
       if (imf->stats) {
         if (ctx.json) print_json({{"Stats", {{"BlockCount", blocks}, {"BlockBytesCount", bytes}}}});
         else std::printf("Imported %llu blocks (%llu bytes)\n", static_cast<unsigned long long>(blocks),
@@ -119,10 +105,10 @@ void register_dag(CLI::App& app, Context& ctx, Action& action) {
   stat->add_option("roots", *stat_paths, "CIDs or paths")->required();
   stat->callback([stat_paths, &ctx, &action] {
     action = [stat_paths, &ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
+      api::Client* client = TRY(ctx.client());
       for (const auto& p : *stat_paths) {
-        Cid root = TRY(node->resolve(p));
-        auto s = TRY(node->dag_stat(root));
+        Cid root = TRY(client->resolve(p));
+        auto s = TRY(client->dag_stat(root));
         if (ctx.json)
           print_json({{"Cid", {{"/", root.to_string()}}}, {"Size", s.size}, {"NumBlocks", s.blocks}});
         else

@@ -26,17 +26,12 @@ void register_node(CLI::App& app, Context& ctx, Action& action) {
   id->add_option("-f,--format", *format, "print the peer ID only when \"<id>\"");
   id->callback([&ctx, &action, format] {
     action = [&ctx, format]() -> Status {
-      core::Node* node = TRY(ctx.node());
-      const auto& ident = node->repo().identity();
+      api::Client* client = TRY(ctx.client());
+      nlohmann::json j = TRY(client->id());
       if (*format == "<id>") {
-        std::printf("%s\n", ident.peer_id.c_str());
+        std::printf("%s\n", j.value("ID", std::string()).c_str());
         return {};
       }
-      nlohmann::json j = {{"ID", ident.peer_id},
-                          {"PublicKey", ident.public_key_b64},
-                          {"Addresses", nlohmann::json::array()},
-                          {"AgentVersion", kAgentVersion},
-                          {"Protocols", nlohmann::json::array()}};
       std::printf("%s\n", ctx.json ? j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str() : j.dump(1, '\t').c_str());
       return {};
     };

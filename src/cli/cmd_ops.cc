@@ -17,18 +17,6 @@ namespace ipfskit::cli {
 
 namespace {
 
-Result<nlohmann::json> api_json(Context& ctx, const std::string& method, const std::string& path) {
-  client::HttpClient api = TRY(ctx.api());
-  client::Response r = method == "GET" ? TRY(api.get(path)) : TRY(api.post(path));
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (r.status < 200 || r.status >= 300) {
-    if (r.status == 503 && !j.is_discarded()) return j;  // an unhealthy report is still a report
-    return tl::unexpected(client::rpc_error(r));
-  }
-  if (j.is_discarded()) return corruption("the daemon sent malformed JSON for " + path);
-  return j;
-}
-
 std::string cell(const nlohmann::json& v) {
   if (v.is_null()) return "-";
   if (v.is_string()) return v.get<std::string>().empty() ? "-" : v.get<std::string>();
@@ -55,8 +43,8 @@ void table(const std::vector<std::vector<std::string>>& rows) {
 }
 
 Status backend_list(Context& ctx, const std::string& only) {
-  nlohmann::json j = TRY(api_json(ctx, "GET", "/backends/health"));
-  nlohmann::json backends = j["backends"];
+  api::Client* client = TRY(ctx.client());
+  nlohmann::json backends = TRY(client->backends(false));
   if (!only.empty()) {
     if (!backends.contains(only)) return not_found("unknown backend \"" + only + "\"");
     backends = nlohmann::json{{only, backends[only]}};
@@ -122,10 +110,8 @@ double sum_of(const nlohmann::json& m, const std::string& name, const std::strin
 }
 
 Status show_metrics(Context& ctx, bool detailed) {
-  client::HttpClient api = TRY(ctx.api());
-  client::Response r = TRY(api.get("/metrics"));
-  if (r.status != 200) return tl::unexpected(client::rpc_error(r));
-  nlohmann::json m = parse_prometheus(r.body);
+  api::Client* client = TRY(ctx.client());
+  nlohmann::json m = parse_prometheus(TRY(client->metrics()));
   if (ctx.json) {
     print_json(m);
     return {};
@@ -171,8 +157,9 @@ Status show_metrics(Context& ctx, bool detailed) {
 }
 
 Status health_check(Context& ctx, const std::string& only) {
-  nlohmann::json health = TRY(api_json(ctx, "GET", "/health"));
-  nlohmann::json backends = TRY(api_json(ctx, "GET", "/backends/health?check=true"))["backends"];
+  api::Client* client = TRY(ctx.client());
+  nlohmann::json health = TRY(client->health());
+  nlohmann::json backends = TRY(client->backends(true));
   if (!only.empty()) {
     if (!backends.contains(only)) return not_found("unknown backend \"" + only + "\"");
     backends = nlohmann::json{{only, backends[only]}};
@@ -200,21 +187,18 @@ Status health_check(Context& ctx, const std::string& only) {
   return {};
 }
 
-// Prints the last `lines` lines of `path`, then (with follow) what is
-// appended, reopening the file when it is rotated.
-Status tail(const std::string& path, size_t lines, bool follow) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found("no log file at " + path + " (has the daemon run on this repository?)");
-  std::deque<std::string> last;
-  std::string line;
-  while (std::getline(in, line)) {
-    last.push_back(line);
-    if (last.size() > lines) last.pop_front();
-  }
-  for (const auto& l : last) std::printf("%s\n", l.c_str());
+// Prints the last `lines` lines of the log, then (with follow) what is
+// appended to the file at `path`, reopening it when it is rotated.
+Status tail(Context& ctx, const std::string& path, size_t lines, bool follow) {
+  api::Client* client = TRY(ctx.client());
+  api::LogQuery q;
+  q.lines = lines;
+  for (const auto& l : TRY(client->log_lines(q))) std::printf("%s\n", l.c_str());
   std::fflush(stdout);
   if (!follow) return {};
-  in.clear();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("no log file at " + path + " (has the daemon run on this repository?)");
+  in.seekg(0, std::ios::end);
   std::streamoff pos = in.tellg();
   struct stat st;
   ino_t inode = ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
@@ -266,7 +250,8 @@ void register_ops(CLI::App& app, Context& ctx, Action& action) {
     cmd->add_option("name", *name, "backend name")->required();
     cmd->callback([name, start, &ctx, &action] {
       action = [name, start, &ctx]() -> Status {
-        nlohmann::json j = TRY(api_json(ctx, "POST", std::string(start ? "/backends/start/" : "/backends/stop/") + client::url_encode(*name)));
+        api::Client* client = TRY(ctx.client());
+        nlohmann::json j = TRY(client->set_backend_running(*name, start));
         if (ctx.json) print_json(j);
         else std::printf("backend %s %s\n", name->c_str(), start ? "started" : "stopped");
         return {};
@@ -301,7 +286,7 @@ void register_ops(CLI::App& app, Context& ctx, Action& action) {
   tail_cmd->add_option("-n,--lines", tf->lines, "lines to show");
   tail_cmd->add_flag("-f,--follow", tf->follow, "keep printing new lines");
   tail_cmd->callback([tf, &ctx, &action] {
-    action = [tf, &ctx] { return tail(ctx.repo_path() + "/logs/daemon.log", tf->lines, tf->follow); };
+    action = [tf, &ctx] { return tail(ctx, ctx.repo_path() + "/logs/daemon.log", tf->lines, tf->follow); };
   });
 }
 

@@ -1,5 +1,6 @@
 // ipfs-kit pin add|rm|ls|update|verify (and the seeds' remove/list spellings).
 #include <cstdio>
+#include <thread>
 
 #include "cli/app.h"
 #include "cli/output.h"
@@ -33,22 +34,21 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
   struct AddFlags {
     std::vector<std::string> cids, meta;
     std::string name;
-    bool direct = false, recursive = true, parallel = false, progress = false;
+    bool direct = false, recursive = true;
+    BatchFlags batch;
     CLI::Option* name_opt = nullptr;
   };
   auto af = std::make_shared<AddFlags>();
   CLI::App* add = pin->add_subcommand("add", "Pin CIDs or paths (recursively by default); from standard input when none");
-  add->add_option("cids", af->cids, "CIDs or paths; comma-separated lists with --parallel");
+  add->add_option("cids", af->cids, "CIDs or paths; comma-separated lists accepted");
   af->name_opt = add->add_option("--name", af->name, "a name for the pins");
   add->add_option("--meta", af->meta, "key=value metadata (repeatable)")->allow_extra_args(false)->take_all();
   add->add_flag("--direct", af->direct, "pin only the block itself");
   add->add_flag("-r,--recursive", af->recursive, "pin the whole DAG (default true)");
-  add->add_flag("--parallel", af->parallel, "accept comma-separated batches (a,b,c)");
-  add->add_flag("--progress", af->progress, "show progress");
+  add_batch_flags(add, af->batch);
   add->callback([af, &ctx, &action] {
     action = [af, &ctx]() -> Status {
-      std::vector<std::string> args = af->cids.empty() ? read_stdin_words() : af->cids;
-      args = split_commas(args);
+      std::vector<std::string> args = split_commas(af->cids.empty() ? read_stdin_words() : af->cids);
       if (args.empty()) return invalid_argument("argument \"ipfs-path\" is required");
       std::map<std::string, std::string> meta;
       for (const auto& kv : af->meta) {
@@ -56,90 +56,76 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
         meta[k] = v;
       }
       const bool direct = af->direct || !af->recursive;
-      auto print_pinned = [&](const std::string& cid) {
-        if (ctx.json) print_json({{"Pins", {cid}}});
-        else std::printf("pinned %s %s\n", cid.c_str(), direct ? "directly" : "recursively");
-      };
-      if (TRY(ctx.running_daemon())) {
-        // Through the daemon, in batches that keep each request's query short.
-        constexpr size_t kBatch = 1000;
-        for (size_t i = 0; i < args.size(); i += kBatch) {
-          std::vector<std::pair<std::string, std::string>> q = {{"recursive", direct ? "false" : "true"}};
-          if (af->name_opt->count() > 0) q.emplace_back("name", af->name);
-          if (!meta.empty()) q.emplace_back("metadata", nlohmann::json(meta).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-          for (size_t j = i; j < std::min(args.size(), i + kBatch); ++j) q.emplace_back("arg", args[j]);
-          TRY_STATUS(ctx.rpc_call("pin/add", q, [&](const nlohmann::json& j) -> Status {
-            if (!j.is_object() || !j.contains("Pins") || !j["Pins"].is_array()) return {};
-            for (const auto& c : j["Pins"])
-              if (c.is_string() && !af->progress) print_pinned(c.get<std::string>());
-            return {};
-          }));
-          if (af->progress) std::fprintf(stderr, "\rpinned %zu of %zu", std::min(args.size(), i + kBatch), args.size());
-        }
-        if (af->progress) std::fprintf(stderr, "\n");
-        return {};
-      }
-      core::Node* node = TRY(ctx.node());
+      api::Client* client = TRY(ctx.client());
+      BatchReport report(args.size(), "pins", af->batch);
       std::vector<repo::PinRequest> pins;
       pins.reserve(args.size());
       for (const auto& a : args) {
+        auto cid = resolve_arg(*client, a);
+        if (!cid) {
+          report.failed(cid.error());
+          continue;
+        }
         repo::PinRequest p;
-        auto parsed = Cid::parse(a);
-        p.cid = parsed ? *parsed : TRY(node->resolve(a));
+        p.cid = *cid;
         p.type = direct ? repo::PinType::kDirect : repo::PinType::kRecursive;
         if (af->name_opt->count() > 0) p.name = af->name;
         p.meta = meta;
         pins.push_back(std::move(p));
       }
-      std::unique_ptr<ProgressBar> bar;
-      if (af->progress || (pins.size() > 1000 && stderr_is_terminal())) bar = std::make_unique<ProgressBar>(0);
-      size_t done = 0;
-      TRY_STATUS(node->pin_add(pins, [&](const Cid& c) {
-        ++done;
-        if (bar) {
-          if (done % 100 == 0) {
-            bar->clear_line();
-            std::fprintf(stderr, "\rpinned %zu of %zu", done, pins.size());
-          }
-          return;
-        }
-        print_pinned(c.to_string());
-      }));
-      if (bar) std::fprintf(stderr, "\rpinned %zu of %zu\n", done, pins.size());
-      return {};
+      auto on_result = [&](const Cid& c, const Status& st) {
+        if (!st) return report.failed(st.error());
+        report.succeeded();
+        if (ctx.json) report.print(nlohmann::json({{"Pins", {c.to_string()}}}).dump());
+        else report.print("pinned " + c.to_string() + (direct ? " directly" : " recursively"));
+      };
+      std::vector<Status> calls;
+      if (af->batch.parallel && pins.size() > 1) {
+        // Shards pinned side by side: their DAG checks run in parallel, the
+        // index writes take turns.
+        const size_t n = std::min<size_t>(pins.size(), ctx.workers > 0 ? ctx.workers : std::max(1u, std::thread::hardware_concurrency()));
+        std::vector<std::vector<repo::PinRequest>> shards(n);
+        for (size_t i = 0; i < pins.size(); ++i) shards[i * n / pins.size()].push_back(pins[i]);
+        calls.resize(n);
+        std::vector<std::thread> threads;
+        for (size_t i = 0; i < n; ++i)
+          threads.emplace_back([&, i] { calls[i] = client->pin_add(shards[i], on_result, nullptr); });
+        for (auto& t : threads) t.join();
+      } else {
+        calls.push_back(client->pin_add(pins, on_result, nullptr));
+      }
+      for (auto& c : calls) TRY_STATUS(c);
+      return report.finish();
     };
   });
 
   for (const char* verb : {"rm", "remove"}) {
-    auto rm_args = std::make_shared<std::vector<std::string>>();
+    struct RmFlags {
+      std::vector<std::string> cids;
+      BatchFlags batch;
+    };
+    auto rf = std::make_shared<RmFlags>();
     CLI::App* rm = pin->add_subcommand(verb, "Remove pins (the blocks stay until garbage collection)");
-    rm->add_option("cids", *rm_args, "CIDs or paths; comma-separated lists accepted")->required();
-    rm->callback([rm_args, &ctx, &action] {
-      action = [rm_args, &ctx]() -> Status {
-        std::vector<std::string> removed;
-        if (TRY(ctx.running_daemon())) {
-          std::vector<std::pair<std::string, std::string>> q;
-          for (const auto& a : split_commas(*rm_args)) q.emplace_back("arg", a);
-          TRY_STATUS(ctx.rpc_call("pin/rm", q, [&](const nlohmann::json& j) -> Status {
-            if (j.is_object() && j.contains("Pins") && j["Pins"].is_array())
-              for (const auto& c : j["Pins"])
-                if (c.is_string()) removed.push_back(c.get<std::string>());
-            return {};
-          }));
-        } else {
-          core::Node* node = TRY(ctx.node());
-          std::vector<Cid> cids;
-          for (const auto& a : split_commas(*rm_args)) {
-            auto parsed = Cid::parse(a);
-            cids.push_back(parsed ? *parsed : TRY(node->resolve(a)));
-          }
-          for (const Cid& c : TRY(node->pin_rm(cids))) removed.push_back(c.to_string());
+    rm->add_option("cids", rf->cids, "CIDs or paths; comma-separated lists accepted")->required();
+    add_batch_flags(rm, rf->batch);
+    rm->callback([rf, &ctx, &action] {
+      action = [rf, &ctx]() -> Status {
+        api::Client* client = TRY(ctx.client());
+        std::vector<std::string> args = split_commas(rf->cids);
+        BatchReport report(args.size(), "pins", rf->batch);
+        std::vector<Cid> cids;
+        for (const auto& a : args) {
+          auto cid = resolve_arg(*client, a);
+          if (!cid) report.failed(cid.error());
+          else cids.push_back(*cid);
         }
-        for (const std::string& c : removed) {
-          if (ctx.json) print_json({{"Pins", {c}}});
-          else std::printf("unpinned %s\n", c.c_str());
-        }
-        return {};
+        TRY_STATUS(client->pin_rm(cids, [&](const Cid& c, const Status& st) {
+          if (!st) return report.failed(st.error());
+          report.succeeded();
+          if (ctx.json) report.print(nlohmann::json({{"Pins", {c.to_string()}}}).dump());
+          else report.print("unpinned " + c.to_string());
+        }));
+        return report.finish();
       };
     });
   }
@@ -164,7 +150,7 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
     ls->add_flag("-q,--quiet", lf->quiet, "print only the CIDs");
     ls->callback([lf, &ctx, &action] {
       action = [lf, &ctx]() -> Status {
-        core::Node* node = TRY(ctx.node());
+        api::Client* client = TRY(ctx.client());
         core::PinListOptions o;
         o.filter.limit = lf->limit;
         o.filter.with_meta = lf->metadata;
@@ -186,11 +172,10 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
           }
           return {};
         };
-        if (lf->cids.empty()) return node->pin_ls(o, print);
+        if (lf->cids.empty()) return client->pin_ls(o, print);
         for (const auto& a : lf->cids) {
-          auto parsed = Cid::parse(a);
-          o.filter.cid = parsed ? *parsed : TRY(node->resolve(a));
-          TRY_STATUS(node->pin_ls(o, print));
+          o.filter.cid = TRY(resolve_arg(*client, a));
+          TRY_STATUS(client->pin_ls(o, print));
         }
         return {};
       };
@@ -208,26 +193,11 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
   update->add_flag("--unpin", uf->unpin, "remove the old pin (default true)");
   update->callback([uf, &ctx, &action] {
     action = [uf, &ctx]() -> Status {
-      std::string from, to;
-      if (TRY(ctx.running_daemon())) {
-        TRY_STATUS(ctx.rpc_call("pin/update", {{"arg", uf->from}, {"arg", uf->to}, {"unpin", uf->unpin ? "true" : "false"}},
-                                [&](const nlohmann::json& j) -> Status {
-                                  if (j.is_object() && j.contains("Pins") && j["Pins"].is_array() && j["Pins"].size() == 2 &&
-                                      j["Pins"][0].is_string() && j["Pins"][1].is_string()) {
-                                    from = j["Pins"][0].get<std::string>();
-                                    to = j["Pins"][1].get<std::string>();
-                                  }
-                                  return {};
-                                }));
-        if (from.empty()) return corruption("the daemon sent a malformed pin/update reply");
-      } else {
-        core::Node* node = TRY(ctx.node());
-        Cid f = TRY(node->resolve(uf->from));
-        Cid t = TRY(node->resolve(uf->to));
-        TRY_STATUS(node->pin_update(f, t, uf->unpin));
-        from = f.to_string();
-        to = t.to_string();
-      }
+      api::Client* client = TRY(ctx.client());
+      Cid f = TRY(resolve_arg(*client, uf->from));
+      Cid t = TRY(resolve_arg(*client, uf->to));
+      TRY_STATUS(client->pin_update(f, t, uf->unpin));
+      const std::string from = f.to_string(), to = t.to_string();
       if (ctx.json) print_json({{"Pins", {from, to}}});
       else std::printf("updated %s to %s\n", from.c_str(), to.c_str());
       return {};
@@ -243,9 +213,9 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
   verify->add_flag("-q,--quiet", vf->quiet, "print only the CIDs of broken pins");
   verify->callback([vf, &ctx, &action] {
     action = [vf, &ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
+      api::Client* client = TRY(ctx.client());
       size_t broken = 0, checked = 0;
-      TRY_STATUS(node->pin_verify([&](const core::PinVerifyResult& r) -> Status {
+      TRY_STATUS(client->pin_verify([&](const core::PinVerifyResult& r) -> Status {
         ++checked;
         if (!r.ok) ++broken;
         if (ctx.json) {

@@ -24,24 +24,8 @@ void register_repo(CLI::App& app, Context& ctx, Action& action) {
         if (ctx.json) print_json({{"Key", {{"/", c}}}});
         else std::printf("%s%s\n", gf->quiet ? "" : "removed ", c.c_str());
       };
-      core::GcReport report;
-      if (TRY(ctx.running_daemon())) {
-        TRY_STATUS(ctx.rpc_call("repo/gc", {{"stats", "true"}, {"silent", gf->silent ? "true" : "false"}},
-                                [&](const nlohmann::json& j) -> Status {
-                                  if (!j.is_object()) return corruption("the daemon sent a malformed repo/gc reply");
-                                  if (j.contains("Key") && j["Key"].is_object() && j["Key"].value("/", nlohmann::json()).is_string())
-                                    on_removed(j["Key"]["/"].get<std::string>());
-                                  if (j.contains("Stats") && j["Stats"].is_object()) {
-                                    report.removed_blocks = j["Stats"].value("RemovedBlocks", uint64_t{0});
-                                    report.removed_bytes = j["Stats"].value("RemovedBytes", uint64_t{0});
-                                    report.reclaimed_bytes = j["Stats"].value("ReclaimedBytes", uint64_t{0});
-                                  }
-                                  return {};
-                                }));
-      } else {
-        core::Node* node = TRY(ctx.node());
-        report = TRY(node->gc([&](const Cid& c) { on_removed(c.to_string()); }));
-      }
+      api::Client* client = TRY(ctx.client());
+      core::GcReport report = TRY(client->gc([&](const Cid& c) { on_removed(c.to_string()); }));
       if (!gf->silent && !gf->quiet && !ctx.json)
         std::fprintf(stderr, "freed %llu blocks (%s); %s of disk space returned\n",
                      static_cast<unsigned long long>(report.removed_blocks), human_bytes(report.removed_bytes).c_str(),
@@ -55,8 +39,8 @@ void register_repo(CLI::App& app, Context& ctx, Action& action) {
   stat->add_flag("-H,--human", *human, "human-readable sizes");
   stat->callback([human, &ctx, &action] {
     action = [human, &ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
-      auto s = TRY(node->repo_stat());
+      api::Client* client = TRY(ctx.client());
+      auto s = TRY(client->repo_stat());
       if (ctx.json) {
         print_json({{"NumObjects", s.blocks}, {"RepoSize", s.disk_bytes}, {"BlockBytes", s.block_bytes},
                     {"Pins", s.pins}, {"RepoPath", s.path}, {"Version", "ipfs-kit-repo@1"}});
@@ -73,8 +57,8 @@ void register_repo(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* verify = repo->add_subcommand("verify", "Re-hash every block; fail if any is damaged");
   verify->callback([&ctx, &action] {
     action = [&ctx]() -> Status {
-      core::Node* node = TRY(ctx.node());
-      auto report = TRY(node->repo_verify([&](const Cid& c, const Error& e) {
+      api::Client* client = TRY(ctx.client());
+      auto report = TRY(client->repo_verify([&](const Cid& c, const Error& e) {
         if (ctx.json) print_json({{"Cid", c.to_string()}, {"Msg", e.message()}});
         else std::printf("block %s was corrupt (%s)\n", c.to_string().c_str(), e.message().c_str());
       }));

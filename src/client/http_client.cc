@@ -173,6 +173,7 @@ Error rpc_error(const Response& r) {
   std::optional<Code> kind;
   if (!j.is_discarded() && j.is_object()) {
     if (j.contains("Kind") && j["Kind"].is_string()) kind = code_by_name(j["Kind"].get<std::string>());
+    else if (j.contains("code") && j["code"].is_string()) kind = code_by_name(j["code"].get<std::string>());
     if (j.contains("Message") && j["Message"].is_string()) message = j["Message"].get<std::string>();
     else if (j.contains("error") && j["error"].is_string()) message = j["error"].get<std::string>();
   }

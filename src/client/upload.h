@@ -50,4 +50,24 @@ class FilesUpload : public unixfs::UploadSource {
   std::unique_ptr<FdReader> reader_;
 };
 
+// One stream as an upload: a single file part named `name` (nameless when
+// empty), its content read from `content` as it is sent.
+class StreamUpload : public unixfs::UploadSource {
+ public:
+  StreamUpload(ByteReader& content, std::string name) : content_(content), name_(std::move(name)) {}
+  Result<std::optional<unixfs::UploadEntry>> next() override {
+    if (done_) return std::optional<unixfs::UploadEntry>();
+    done_ = true;
+    unixfs::UploadEntry e;
+    e.path = name_;
+    e.content = &content_;
+    return std::optional<unixfs::UploadEntry>(std::move(e));
+  }
+
+ private:
+  ByteReader& content_;
+  std::string name_;
+  bool done_ = false;
+};
+
 }  // namespace ipfskit::client

@@ -18,6 +18,7 @@
 #include "codec/dagpb.h"
 #include "dag/dag.h"
 #include "multiformats/multicodec.h"
+#include "unixfs/tree_export.h"
 
 namespace ipfskit::core {
 
@@ -61,6 +62,25 @@ unixfs::Exporter Node::exporter() { return unixfs::Exporter(repo_->blocks(), wor
 
 namespace {
 
+// Passes blocks on until the add is cancelled, then fails every put: the
+// importer stops at its next block and nothing is committed.
+class CancellableSink : public BlockSink {
+ public:
+  CancellableSink(BlockSink& inner, const CancelToken& cancel) : inner_(inner), cancel_(cancel) {}
+  Status put(const Cid& cid, ByteView data) override {
+    TRY_STATUS(cancel_.check("add"));
+    return inner_.put(cid, data);
+  }
+  Status put_many(const std::vector<std::pair<Cid, ByteView>>& blocks) override {
+    TRY_STATUS(cancel_.check("add"));
+    return inner_.put_many(blocks);
+  }
+
+ private:
+  BlockSink& inner_;
+  const CancelToken& cancel_;
+};
+
 template <typename Fn>
 Result<unixfs::NodeRef> add_with(repo::Repo& repo, const AddOptions& options, size_t workers,
                                  const unixfs::AddedFn& on_added, const unixfs::ProgressFn& progress, Fn&& run) {
@@ -68,7 +88,9 @@ Result<unixfs::NodeRef> add_with(repo::Repo& repo, const AddOptions& options, si
   if (io.workers == 0) io.workers = workers;
   if (options.only_hash) {
     NullBlockSink null_sink;
-    unixfs::Importer imp(io, &null_sink, on_added, progress);
+    std::optional<CancellableSink> cancellable;
+    if (options.cancel != nullptr) cancellable.emplace(null_sink, *options.cancel);
+    unixfs::Importer imp(io, cancellable ? static_cast<BlockSink*>(&*cancellable) : &null_sink, on_added, progress);
     return run(imp);
   }
   repo::PinRequest pin;
@@ -76,7 +98,9 @@ Result<unixfs::NodeRef> add_with(repo::Repo& repo, const AddOptions& options, si
   pin.meta = options.pin_meta;
   TRY_STATUS(repo::validate_pin(pin));
   auto batch = TRY(repo.blocks().begin());
-  unixfs::Importer imp(io, batch.get(), on_added, progress);
+  std::optional<CancellableSink> cancellable;
+  if (options.cancel != nullptr) cancellable.emplace(*batch, *options.cancel);
+  unixfs::Importer imp(io, cancellable ? static_cast<BlockSink*>(&*cancellable) : batch.get(), on_added, progress);
   unixfs::NodeRef root = TRY(run(imp));
   // Every root the add made (one per argument, or the -w wrapper) is pinned,
   // in the same transaction that commits the blocks.
@@ -132,111 +156,11 @@ Result<std::optional<unixfs::DirEntry>> Node::lookup(const Cid& dir, std::string
 
 Result<std::string> Node::read_symlink(const Cid& cid) { return exporter().read_symlink(cid); }
 
-namespace {
-
-bool safe_entry_name(std::string_view name) {
-  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
-         name.find('\0') == std::string_view::npos;
-}
-
-// A directory's entries, refusing the whole directory if any name is unsafe
-// to write (both `get` to disk and `get` as tar walk with it).
-Result<std::vector<unixfs::DirEntry>> list_safe(unixfs::Exporter& ex, const Cid& dir, const std::string& shown) {
-  std::vector<unixfs::DirEntry> entries;
-  TRY_STATUS(ex.list(dir, [&](const unixfs::DirEntry& e) -> Status {
-    if (!safe_entry_name(e.name)) return invalid_argument("refusing unsafe entry name \"" + e.name + "\" in " + shown);
-    entries.push_back(e);
-    return {};
-  }));
-  return entries;
-}
-
-// Writes one node under the directory `dirfd` as `name`, never following a
-// symlink and never replacing anything (O_EXCL / mkdirat / symlinkat fail on
-// existing names). Directories are walked with an explicit stack.
-Status write_tree(unixfs::Exporter& ex, int root_dirfd, const std::string& root_name, const Cid& root_cid,
-                  const std::string& shown_root, const unixfs::ProgressFn& progress) {
-  struct Frame {
-    UniqueFd dir;        // the directory the entries go into
-    std::string shown;   // its path, for messages
-    std::vector<unixfs::DirEntry> entries;
-    size_t next = 0;
-  };
-  constexpr size_t kMaxDepth = 1024;
-  std::vector<Frame> stack;
-
-  // Writes `cid` as `name` in `dirfd`; pushes a frame when it is a directory.
-  auto write_one = [&](int dirfd, const std::string& name, const Cid& cid, const std::string& shown) -> Status {
-    unixfs::NodeInfo info = TRY(ex.stat(cid));
-    switch (info.kind) {
-      case unixfs::NodeKind::kFile: {
-        int fd = ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0) return tl::unexpected(errno_error("create " + shown));
-        UniqueFd out(fd);
-        return ex.read(cid, 0, std::nullopt, [&](ByteView b) -> Status {
-          if (progress) progress(b.size());
-          return write_all(out.get(), b, shown);
-        });
-      }
-      case unixfs::NodeKind::kSymlink: {
-        std::string target = TRY(ex.read_symlink(cid));
-        if (target.find('\0') != std::string::npos) return corruption("symlink " + shown + " has a NUL in its target");
-        if (::symlinkat(target.c_str(), dirfd, name.c_str()) != 0) return tl::unexpected(errno_error("create " + shown));
-        return {};
-      }
-      case unixfs::NodeKind::kDirectory:
-      case unixfs::NodeKind::kHAMTDirectory: {
-        if (stack.size() >= kMaxDepth) return invalid_argument("directory nesting deeper than " + std::to_string(kMaxDepth));
-        if (::mkdirat(dirfd, name.c_str(), 0755) != 0) return tl::unexpected(errno_error("create " + shown));
-        int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) return tl::unexpected(errno_error("open " + shown));
-        UniqueFd dir(fd);
-        // Listed before the Frame is built: an early return from inside a
-        // braced initializer would skip destroying its finished members.
-        auto entries = TRY(list_safe(ex, cid, shown));
-        Frame f{std::move(dir), shown, std::move(entries), 0};
-        stack.push_back(std::move(f));
-        return {};
-      }
-      case unixfs::NodeKind::kOther:
-        return unsupported(shown + " is not a UnixFS file, directory or symlink");
-    }
-    return {};
-  };
-
-  TRY_STATUS(write_one(root_dirfd, root_name, root_cid, shown_root));
-  while (!stack.empty()) {
-    Frame& top = stack.back();
-    if (top.next == top.entries.size()) {
-      stack.pop_back();
-      continue;
-    }
-    const unixfs::DirEntry e = top.entries[top.next++];
-    const int dirfd = top.dir.get();
-    const std::string shown = top.shown + "/" + e.name;
-    TRY_STATUS(write_one(dirfd, e.name, e.cid, shown));
-  }
-  return {};
-}
-
-}  // namespace
 
 Status Node::get(std::string_view path, const std::string& out, const unixfs::ProgressFn& progress) {
   Cid cid = TRY(resolve(path));
-  std::string target = out;
-  while (target.size() > 1 && target.back() == '/') target.pop_back();
-  if (target.empty()) return invalid_argument("empty output path");
-  auto slash = target.rfind('/');
-  std::string parent = slash == std::string::npos ? "." : (slash == 0 ? "/" : target.substr(0, slash));
-  std::string name = slash == std::string::npos ? target : target.substr(slash + 1);
-  if (name.empty() || name == "." || name == "..") return invalid_argument("invalid output path " + out);
-  struct stat st;
-  if (::lstat(target.c_str(), &st) == 0) return make_error(Code::kAlreadyExists, out + " already exists");
-  int dirfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0) return tl::unexpected(errno_error("open " + parent));
-  UniqueFd dir(dirfd);
   unixfs::Exporter ex = exporter();
-  return write_tree(ex, dir.get(), name, cid, out, progress);
+  return unixfs::write_tree(ex, cid, out, progress);
 }
 
 Status Node::get_tar(std::string_view path, const std::string& name, const std::function<Status(ByteView)>& out) {
@@ -262,7 +186,7 @@ Status Node::get_tar(std::string_view path, const std::string& name, const std::
       case unixfs::NodeKind::kHAMTDirectory: {
         if (stack.size() >= kMaxDepth) return invalid_argument("directory nesting deeper than " + std::to_string(kMaxDepth));
         TRY_STATUS(tar.directory(entry_path, info.mode.value_or(0755) & 07777));
-        auto entries = TRY(list_safe(ex, cid, entry_path));
+        auto entries = TRY(unixfs::list_safe(ex, cid, entry_path));
         Frame f{entry_path, std::move(entries), 0};
         stack.push_back(std::move(f));
         return {};
@@ -272,7 +196,7 @@ Status Node::get_tar(std::string_view path, const std::string& name, const std::
     }
     return {};
   };
-  if (!safe_entry_name(name)) return invalid_argument("invalid archive name \"" + name + "\"");
+  if (!unixfs::safe_entry_name(name)) return invalid_argument("invalid archive name \"" + name + "\"");
   TRY_STATUS(write_one(name, root));
   while (!stack.empty()) {
     Frame& top = stack.back();
@@ -445,38 +369,78 @@ Status Node::refs_local(const std::function<Status(const Cid&)>& fn) {
 
 // ---- pins ----
 
-Status Node::pin_add(const std::vector<repo::PinRequest>& pins, const std::function<void(const Cid&)>& on_pinned) {
-  for (const auto& p : pins) TRY_STATUS(repo::validate_pin(p));
+Status Node::pin_add(const std::vector<repo::PinRequest>& pins, const ItemFn& on_result, bool all_or_nothing,
+                     const CancelToken* cancel) {
   // Hold the shared GC lock: the DAGs we check stay until the pins are recorded.
   UniqueFd lock = TRY(repo::lock_file(repo_->blocks().gc_lock_path(), false));
+  auto check = [&](const repo::PinRequest& p) -> Status {
+    TRY_STATUS(repo::validate_pin(p));
+    if (p.type == repo::PinType::kDirect) {
+      if (!TRY(repo_->blocks().has(p.cid))) return not_found("cannot pin " + p.cid.to_string() + ": block not found");
+      return {};
+    }
+    dag::WalkOptions wo;
+    wo.leaves_by_presence = true;
+    Status complete = dag::walk(repo_->blocks(), p.cid, [](const Cid&, ByteView) -> Status { return {}; }, wo);
+    if (!complete) return tl::unexpected(complete.error().wrap("cannot pin " + p.cid.to_string()));
+    return {};
+  };
   constexpr size_t kBatch = 10000;  // pins per transaction
-  std::vector<repo::PinRequest> batch;
+  std::vector<const repo::PinRequest*> batch;
   auto flush = [&]() -> Status {
     if (batch.empty()) return {};
+    std::vector<repo::PinRequest> rows;
+    rows.reserve(batch.size());
+    for (const auto* p : batch) rows.push_back(*p);
     auto tx = TRY(sql::Transaction::begin(repo_->db()));
-    TRY_STATUS(repo::PinIndex::add_in_transaction(repo_->db(), batch, now_seconds()));
+    TRY_STATUS(repo::PinIndex::add_in_transaction(repo_->db(), rows, now_seconds()));
     TRY_STATUS(tx.commit());
-    if (on_pinned)
-      for (const auto& p : batch) on_pinned(p.cid);
+    if (on_result)
+      for (const auto* p : batch) on_result(p->cid, Status{});
     batch.clear();
     return {};
   };
-  for (const auto& p : pins) {
-    if (p.type == repo::PinType::kDirect) {
-      if (!TRY(repo_->blocks().has(p.cid))) return not_found("cannot pin " + p.cid.to_string() + ": block not found");
-    } else {
-      dag::WalkOptions wo;
-      wo.leaves_by_presence = true;
-      Status complete = dag::walk(repo_->blocks(), p.cid, [](const Cid&, ByteView) -> Status { return {}; }, wo);
-      if (!complete) return tl::unexpected(complete.error().wrap("cannot pin " + p.cid.to_string()));
+  if (all_or_nothing) {
+    for (const auto& p : pins) {
+      TRY_STATUS(check_cancel(cancel, "pin add"));
+      TRY_STATUS(check(p));
     }
-    batch.push_back(p);
+    for (const auto& p : pins) {
+      batch.push_back(&p);
+      if (batch.size() >= kBatch) TRY_STATUS(flush());
+    }
+    return flush();
+  }
+  for (const auto& p : pins) {
+    if (Status c = check_cancel(cancel, "pin add"); !c) {
+      TRY_STATUS(flush());
+      return c;
+    }
+    Status st = check(p);
+    if (!st) {
+      if (st.error().code() == Code::kIOError) return st;  // the repository failed, not the item
+      if (on_result) on_result(p.cid, st);
+      continue;
+    }
+    batch.push_back(&p);
     if (batch.size() >= kBatch) TRY_STATUS(flush());
   }
   return flush();
 }
 
 Result<std::vector<Cid>> Node::pin_rm(const std::vector<Cid>& cids) { return repo_->pins().remove(cids); }
+
+Status Node::pin_rm_each(const std::vector<Cid>& cids, const ItemFn& on_result) {
+  std::vector<Cid> removed = TRY(repo_->pins().remove(cids, /*ignore_missing=*/true));
+  std::unordered_set<std::string> gone;
+  for (const Cid& c : removed) gone.insert(c.to_string());
+  for (const Cid& c : cids) {
+    if (!on_result) continue;
+    if (gone.count(c.to_string()) > 0) on_result(c, Status{});
+    else on_result(c, not_found(c.to_string() + " is not pinned"));
+  }
+  return {};
+}
 
 Status Node::pin_ls(const PinListOptions& o, const std::function<Status(const PinEntry&)>& fn) {
   uint64_t emitted = 0;

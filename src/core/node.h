@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/cancel.h"
 #include "base/error.h"
 #include "base/io.h"
 #include "base/thread_pool.h"
@@ -29,7 +30,11 @@ struct AddOptions {
   bool pin = true;         // pin the root (recursively)
   std::optional<std::string> pin_name;
   std::map<std::string, std::string> pin_meta;
+  const CancelToken* cancel = nullptr;  // checked between blocks: Cancelled, nothing pinned
 };
+
+// One item's outcome in a batch (pins, block removals): OK or why not.
+using ItemFn = std::function<void(const Cid&, const Status&)>;
 
 struct BlockStat {
   Cid cid;
@@ -139,9 +144,19 @@ class Node {
 
   // ---- pins ----
   // Recursive pins need the whole DAG present; direct pins the block.
-  // `on_pinned` is called after each pin is recorded (for progress).
-  Status pin_add(const std::vector<repo::PinRequest>& pins, const std::function<void(const Cid&)>& on_pinned = nullptr);
+  // Every request is checked first. With `all_or_nothing`, one that cannot be
+  // pinned fails the call and nothing is recorded. Otherwise those that can
+  // be pinned are recorded and the others reported: `on_result` gets every
+  // item's outcome, a success once its pin is recorded (in batches: a
+  // progress signal). Cancellation stops between items; what was recorded
+  // stays.
+  Status pin_add(const std::vector<repo::PinRequest>& pins, const ItemFn& on_result = nullptr,
+                 bool all_or_nothing = true, const CancelToken* cancel = nullptr);
+  // Unpins all of `cids`, or (all_or_nothing) fails with NotFound naming the
+  // first that is not pinned and removes nothing.
   Result<std::vector<Cid>> pin_rm(const std::vector<Cid>& cids);
+  // Unpins each CID; one that is not pinned is reported as NotFound.
+  Status pin_rm_each(const std::vector<Cid>& cids, const ItemFn& on_result);
   Status pin_ls(const PinListOptions& options, const std::function<Status(const PinEntry&)>& fn);
   // Pins `to` like `from` (type, name, metadata), then unpins `from` unless !unpin.
   Status pin_update(const Cid& from, const Cid& to, bool unpin);

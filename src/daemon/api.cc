@@ -11,7 +11,14 @@ namespace {
 
 http::Response json_response(int status, const nlohmann::json& j) { return http::Response::json(status, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"); }
 
-http::Response error_response(const Error& e) { return json_response(http_status(e.code()), {{"error", e.message()}}); }
+// The code goes on the wire with the message, so that clients act on it
+// without parsing messages.
+http::Response error_response(const Error& e) {
+  return json_response(http_status(e.code()), {{"error", e.message()}, {"code", code_name(e.code())}});
+}
+
+// A Result<json> as a response: 200 with the document, or the error.
+http::Response reply(const Result<nlohmann::json>& r) { return r ? json_response(200, *r) : error_response(r.error()); }
 
 void add(http::Server& server, const char* method, const char* path, bool prefix, http::InlineFn fn) {
   http::Route r;
@@ -27,48 +34,83 @@ void add(http::Server& server, const char* method, const char* path, bool prefix
 
 void register_api_routes(http::Server& server, Service& s) {
   add(server, "GET", "/health", false, [&s](const http::Request&) {
-    nlohmann::json backends = s.backends_json(false);
-    const std::string health = backends["ipfs"]["health"].get<std::string>();
-    const bool healthy = health == "healthy" || health == "stopped" || health == "unknown";
-    nlohmann::json status = s.status_json();
-    return json_response(healthy ? 200 : 503, {{"status", healthy ? "healthy" : "unhealthy"},
-                                               {"version", status["daemon"]["version"]},
-                                               {"pid", status["daemon"]["pid"]},
-                                               {"uptime_seconds", status["daemon"]["uptime_seconds"]},
-                                               {"backends", {{"ipfs", health}}}});
+    auto h = s.health();
+    if (!h) return error_response(h.error());
+    return json_response((*h)["status"] == "healthy" ? 200 : 503, *h);
   });
-  add(server, "GET", "/status", false, [&s](const http::Request&) { return json_response(200, s.status_json()); });
-  add(server, "GET", "/api/v1/status", false, [&s](const http::Request&) { return json_response(200, s.status_json()); });
+  add(server, "GET", "/status", false, [&s](const http::Request&) { return reply(s.status()); });
+  add(server, "GET", "/api/v1/status", false, [&s](const http::Request&) { return reply(s.status()); });
   add(server, "GET", "/backends/health", false, [&s](const http::Request& req) {
     const bool now = req.param("check").value_or("") == "true";
-    return json_response(200, {{"backends", s.backends_json(now)}});
+    auto b = s.backends(now);
+    if (!b) return error_response(b.error());
+    return json_response(200, {{"backends", *b}});
   });
-  add(server, "GET", "/backends", false,
-      [&s](const http::Request&) { return json_response(200, {{"backends", s.backends_json(false)}}); });
+  add(server, "GET", "/backends", false, [&s](const http::Request&) {
+    auto b = s.backends(false);
+    if (!b) return error_response(b.error());
+    return json_response(200, {{"backends", *b}});
+  });
   for (bool start : {true, false}) {
     add(server, "POST", start ? "/backends/start/" : "/backends/stop/", true, [&s, start](const http::Request& req) {
       std::string name = req.path.substr(std::string_view(start ? "/backends/start/" : "/backends/stop/").size());
-      auto r = s.set_backend_running(name, start);
-      if (!r) return error_response(r.error());
-      return json_response(200, *r);
+      return reply(s.set_backend_running(name, start));
     });
   }
-  add(server, "GET", "/replication/status", false,
-      [&s](const http::Request&) { return json_response(200, s.replication_json()); });
-  add(server, "POST", "/replication/sync", false,
-      [&s](const http::Request&) { return json_response(200, s.replication_sync()); });
+  add(server, "GET", "/replication/status", false, [&s](const http::Request&) { return reply(s.replication_status()); });
+  add(server, "POST", "/replication/sync", false, [&s](const http::Request&) { return reply(s.replication_sync(nullptr)); });
   add(server, "GET", "/metrics", false, [&s](const http::Request&) {
-    return http::Response::text(200, s.metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
+    auto m = s.metrics();
+    if (!m) return error_response(m.error());
+    return http::Response::text(200, *m, "text/plain; version=0.0.4; charset=utf-8");
+  });
+  // The configuration, secrets redacted: the whole document, or ?key=K.
+  add(server, "GET", "/config", false, [&s](const http::Request& req) {
+    if (auto key = req.param("key")) {
+      auto v = s.client().config_get(*key);
+      if (!v) return error_response(v.error());
+      return json_response(200, {{"key", *key}, {"value", *v}});
+    }
+    return reply(s.client().config_show());
+  });
+  // {"key": K, "value": V}: validated, saved and applied; the file is left
+  // as it was when the value is refused.
+  add(server, "POST", "/config/set", false, [&s](const http::Request& req) {
+    auto j = nlohmann::json::parse(req.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("key") || !j["key"].is_string() || !j.contains("value") ||
+        !j["value"].is_string())
+      return error_response(Error(Code::kInvalidArgument, "expected {\"key\": \"...\", \"value\": \"...\"}"));
+    const std::string key = j["key"].get<std::string>();
+    auto v = s.set_config(key, j["value"].get<std::string>());
+    if (!v) return error_response(v.error());
+    return json_response(200, {{"key", key}, {"value", *v}});
+  });
+  // The last lines of the daemon's (or ?backend=NAME's) log: ?lines=N&level=L.
+  add(server, "GET", "/logs", false, [&s](const http::Request& req) {
+    api::LogQuery q;
+    if (auto n = req.param("lines")) {
+      char* end = nullptr;
+      unsigned long long v = std::strtoull(n->c_str(), &end, 10);
+      if (n->empty() || *end != '\0' || v > 100000)
+        return error_response(Error(Code::kInvalidArgument, "lines must be a number up to 100000"));
+      q.lines = static_cast<size_t>(v);
+    }
+    q.level = req.param("level").value_or("");
+    q.backend = req.param("backend").value_or("");
+    auto lines = s.log_lines(q);
+    if (!lines) return error_response(lines.error());
+    return json_response(200, {{"lines", *lines}});
   });
   // Everything else under the API: JSON 404 (or 405 for a known path with the wrong method).
   add(server, "", "/", true, [](const http::Request& req) {
     static const char* known[] = {"/health", "/status", "/api/v1/status", "/backends/health", "/backends",
-                                  "/replication/status", "/replication/sync", "/metrics"};
+                                  "/replication/status", "/replication/sync", "/metrics", "/config", "/config/set",
+                                  "/logs"};
     for (const char* k : known)
       if (req.path == k) return json_response(405, {{"error", "method " + req.method + " not allowed on " + req.path}});
     if (req.path.rfind("/backends/start/", 0) == 0 || req.path.rfind("/backends/stop/", 0) == 0)
       return json_response(405, {{"error", "use POST"}});
-    return json_response(404, {{"error", "no such endpoint: " + req.path}});
+    return error_response(Error(Code::kNotFound, "no such endpoint: " + req.path));
   });
 }
 

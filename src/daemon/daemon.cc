@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "api/local.h"
 #include "base/version.h"
 #include "daemon/service.h"
 #include "log/log.h"
@@ -134,6 +135,7 @@ Status Service::start() {
   TRY_STATUS(logging::init(lo));
   logging::info("daemon", "starting", {{"version", kVersion}, {"repo", repo_}, {"pid", std::to_string(::getpid())}});
 
+  client_ = std::make_unique<api::LocalClient>(*node_, *this, config_path_);
   rpc_ctx_.node = node_.get();
   rpc_ctx_.config = [this] { return config(); };
   rpc_ctx_.repo_path = repo_;
@@ -267,12 +269,13 @@ void Service::loop() {
     if (boolean(*cfg, "replication.enabled", true) &&
         now - last_replication_check_ >= std::chrono::seconds(integer(*cfg, "replication.check_interval", 300))) {
       last_replication_check_ = now;
-      (void)replication_sync();
+      (void)replication_pass();
     }
   }
 }
 
 void Service::reload_config(const std::string& why) {
+  std::lock_guard reload_lock(reload_mu_);  // the main loop and API changes may both reload
   auto loaded = Config::load_or_default(config_path_);
   if (!loaded) {
     logging::error("config", "reload failed; keeping the running configuration",
@@ -393,7 +396,34 @@ nlohmann::json Service::replication_json() {
           {"note", "the embedded node is the only backend; copies beyond it need more backends configured"}};
 }
 
-nlohmann::json Service::replication_sync() {
+Result<nlohmann::json> Service::health() {
+  nlohmann::json backends = backends_json(false);
+  const std::string h = backends["ipfs"]["health"].get<std::string>();
+  const bool healthy = h == "healthy" || h == "stopped" || h == "unknown";
+  return nlohmann::json{{"status", healthy ? "healthy" : "unhealthy"},
+                        {"version", kVersion},
+                        {"pid", state_.pid},
+                        {"uptime_seconds", now_unix() - started_},
+                        {"backends", {{"ipfs", h}}}};
+}
+
+Result<std::vector<std::string>> Service::log_lines(const api::LogQuery& q) {
+  return api::read_log_lines(repo_, q);
+}
+
+Result<nlohmann::json> Service::set_config(const std::string& key, const std::string& value) {
+  Config c = TRY(Config::load_or_default(config_path_));
+  TRY_STATUS(c.set(key, value));
+  TRY_STATUS(c.save(config_path_));
+  // Apply now rather than at the next file check.
+  reload_config("API change");
+  config_mtime_ns_ = mtime_ns(config_path_);
+  return client_->config_get(key);
+}
+
+Result<nlohmann::json> Service::replication_sync(const CancelToken*) { return replication_pass(); }
+
+nlohmann::json Service::replication_pass() {
   last_replication_check_unix_ = now_unix();
   nlohmann::json status = replication_json();
   logging::debug("replication", "check", {{"pins", std::to_string(status["pins"].get<uint64_t>())}});
@@ -408,9 +438,7 @@ nlohmann::json Service::replication_sync() {
 
 nlohmann::json Service::status_json() {
   const auto cfg = config();
-  nlohmann::json config_doc = cfg->document();
-  if (config_doc.contains("daemon") && !config_doc["daemon"].value("api_token", nlohmann::json()).is_null())
-    config_doc["daemon"]["api_token"] = "(set)";
+  nlohmann::json config_doc = api::redact_config(cfg->document());
   std::vector<std::string> pending;
   {
     std::lock_guard lock(config_mu_);

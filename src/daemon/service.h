@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/client.h"
 #include "config/config.h"
 #include "core/node.h"
 #include "daemon/daemon.h"
@@ -31,10 +32,12 @@ struct BackendHealth {
   nlohmann::json details = nlohmann::json::object();
 };
 
-class Service {
+// The daemon's state. It answers the client API's operations (so the
+// management API, and front ends inside the daemon, read one source).
+class Service : public api::Operations {
  public:
   explicit Service(Options options) : o_(std::move(options)) {}
-  ~Service();
+  ~Service() override;
 
   // Opens everything and starts listening. Errors name what failed.
   Status start();
@@ -42,14 +45,28 @@ class Service {
   void loop();
   void shutdown();
 
-  // ---- for the management API ----
+  // ---- api::Operations (the management API serves these) ----
+  Result<nlohmann::json> health() override;
+  Result<nlohmann::json> status() override { return status_json(); }
+  Result<nlohmann::json> backends(bool check_now) override { return backends_json(check_now); }
+  // Starts or stops serving a backend; NotFound for unknown names.
+  Result<nlohmann::json> set_backend_running(const std::string& name, bool running) override;
+  Result<nlohmann::json> replication_status() override { return replication_json(); }
+  Result<nlohmann::json> replication_sync(const CancelToken* cancel) override;
+  Result<std::string> metrics() override { return metrics_text(); }
+  Result<std::vector<std::string>> log_lines(const api::LogQuery& q) override;
+
+  // The configuration: the running one, and changes (validated, saved,
+  // applied as a file change would be).
   std::shared_ptr<const Config> config() const;
+  Result<nlohmann::json> set_config(const std::string& key, const std::string& value);
+  // The client API over this daemon's node and state (for front ends that
+  // run inside the daemon).
+  api::Client& client() { return *client_; }
+
   nlohmann::json status_json();
   nlohmann::json backends_json(bool check_now);
-  // Starts or stops serving a backend; NotFound for unknown names.
-  Result<nlohmann::json> set_backend_running(const std::string& name, bool running);
   nlohmann::json replication_json();
-  nlohmann::json replication_sync();
   std::string metrics_text();
   bool serving() const { return serving_.load(); }
 
@@ -58,6 +75,9 @@ class Service {
   Status write_state_files();
   void remove_state_files();
   void reload_config(const std::string& why);
+  // One replication check (the periodic pass and POST /replication/sync).
+  nlohmann::json replication_pass();
+  std::mutex reload_mu_;
   void check_health();
   std::optional<Error> filter_auth(const http::Request& req) const;
   void observe(metrics::HttpStats& stats, const char* listener, const http::Request& req, int status, double secs,
@@ -67,11 +87,12 @@ class Service {
   std::string repo_, config_path_;
   std::optional<InstanceLock> lock_;
   std::unique_ptr<core::Node> node_;
+  std::unique_ptr<api::Client> client_;
 
   mutable std::mutex config_mu_;
   std::shared_ptr<const Config> config_;
   std::shared_ptr<const std::string> token_;  // "" when unset
-  int64_t config_mtime_ns_ = 0;
+  std::atomic<int64_t> config_mtime_ns_{0};
   std::vector<std::string> pending_restart_;
 
   std::unique_ptr<http::Server> api_, rpc_, gateway_;

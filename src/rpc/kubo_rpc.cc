@@ -537,7 +537,10 @@ Status cmd_block_rm(Call& c) {
     if (!st) failed = true;
     if (!st || !quiet) {
       json j = {{"Hash", cid.to_string()}};
-      if (!st) j["Error"] = st.error().message();
+      if (!st) {
+        j["Error"] = st.error().message();
+        j["Kind"] = code_name(st.error().code());  // ours: the code, so clients need not parse messages
+      }
       TRY_STATUS(c.reply.emit(j));
     }
   }
@@ -729,36 +732,84 @@ Result<std::map<std::string, std::string>> parse_metadata(const std::optional<st
   return out;
 }
 
+// One item's failure as a stream line (ours, with `partial`): the item, the
+// message and the error's code, so that clients need not parse messages.
+json item_error(const std::string& item, const Error& e) {
+  return {{"Cid", item}, {"Error", e.message()}, {"Kind", code_name(e.code())}};
+}
+
 Status cmd_pin_add(Call& c) {
   auto paths = c.args();
   if (paths.empty()) return invalid_argument("argument \"ipfs-path\" is required");
   const bool recursive = TRY(c.flag("recursive", true));
   const bool progress = TRY(c.flag("progress", false));
+  // Ours: `partial` pins what can be pinned and reports each failure as a
+  // line; without it a failure pins nothing (one request, one outcome).
+  const bool partial = TRY(c.flag("partial", false));
   auto meta = TRY(parse_metadata(c.str("metadata")));
   std::vector<repo::PinRequest> pins;
   json out = json::array();
+  Status write_error;
+  auto emit = [&](const json& j) {
+    if (write_error) write_error = c.reply.emit(j, true);
+  };
   for (const auto& p : paths) {
     repo::PinRequest r;
-    r.cid = TRY(resolve_arg(c, p));
+    auto cid = resolve_arg(c, p);
+    if (!cid) {
+      if (!partial) return tl::unexpected(cid.error());
+      emit(item_error(p, cid.error()));
+      continue;
+    }
+    r.cid = *cid;
     r.type = recursive ? repo::PinType::kRecursive : repo::PinType::kDirect;
     r.name = c.str("name");
     r.meta = meta;
     out.push_back(r.cid.to_string());
     pins.push_back(std::move(r));
   }
+  if (partial) {
+    TRY_STATUS(c.node().pin_add(
+        pins,
+        [&](const Cid& cid, const Status& st) {
+          emit(st ? json{{"Pins", json::array({cid.to_string()})}} : item_error(cid.to_string(), st.error()));
+        },
+        /*all_or_nothing=*/false));
+    return write_error;
+  }
   uint64_t done = 0;
-  TRY_STATUS(c.node().pin_add(pins, [&](const Cid&) {
+  TRY_STATUS(c.node().pin_add(pins, [&](const Cid&, const Status&) {
     ++done;
-    if (progress) (void)c.reply.emit({{"Progress", done}}, true);
+    if (progress) emit({{"Progress", done}});
   }));
+  TRY_STATUS(write_error);
   return c.reply.emit({{"Pins", out}});
 }
 
 Status cmd_pin_rm(Call& c) {
   auto paths = c.args();
   if (paths.empty()) return invalid_argument("argument \"ipfs-path\" is required");
+  const bool partial = TRY(c.flag("partial", false));  // ours, as for pin/add
   std::vector<Cid> cids;
-  for (const auto& p : paths) cids.push_back(TRY(resolve_arg(c, p)));
+  Status write_error;
+  auto emit = [&](const json& j) {
+    if (write_error) write_error = c.reply.emit(j, true);
+  };
+  for (const auto& p : paths) {
+    auto cid = resolve_arg(c, p);
+    if (!cid) {
+      if (!partial) return tl::unexpected(cid.error());
+      emit(item_error(p, cid.error()));
+      continue;
+    }
+    cids.push_back(*cid);
+  }
+  if (partial) {
+    TRY_STATUS(c.node().pin_rm_each(cids, [&](const Cid& cid, const Status& st) {
+      emit(st ? json{{"Pins", json::array({cid.to_string()})}} : item_error(cid.to_string(), st.error()));
+    }));
+    return write_error;
+  }
   std::vector<Cid> removed = TRY(c.node().pin_rm(cids));
   json out = json::array();
   for (const Cid& r : removed) out.push_back(r.to_string());
@@ -791,6 +842,7 @@ Status cmd_pin_ls(Call& c) {
     json entry = {{"Type", e.type}};
     if (names) entry["Name"] = e.info && e.info->name ? *e.info->name : "";
     if (e.info && !e.info->meta.empty()) entry["Metadata"] = e.info->meta;
+    if (e.info) entry["Created"] = e.info->created;  // ours: unix seconds
     if (quiet) entry = json::object({{"Type", e.type}});
     if (stream) {
       entry["Cid"] = e.cid.to_string();
@@ -867,6 +919,8 @@ Status cmd_repo_stat(Call& c) {
     j["NumObjects"] = s.blocks;
     j["RepoPath"] = s.path;
     j["Version"] = "fs-repo@ipfs-kit-1";
+    j["BlockBytes"] = s.block_bytes;  // ours
+    j["Pins"] = s.pins;               // ours
   }
   return c.reply.json_value(j);
 }
@@ -875,11 +929,17 @@ Status cmd_repo_verify(Call& c) {
   Status write_error;
   core::VerifyReport r = TRY(c.node().repo_verify([&](const Cid& cid, const Error& e) {
     if (!write_error) return;
-    write_error = c.reply.emit({{"Msg", "block " + cid.to_string() + " was corrupt (" + e.message() + ")"}}, true);
+    // "Cid" and "Error" are ours: the bad block without parsing the message.
+    write_error = c.reply.emit(
+        {{"Msg", "block " + cid.to_string() + " was corrupt (" + e.message() + ")"}, {"Cid", cid.to_string()}, {"Error", e.message()}},
+        true);
   }));
   TRY_STATUS(write_error);
-  if (r.bad > 0) return corruption("verify complete, some blocks were corrupt");
-  return c.reply.emit({{"Msg", "verify complete, all blocks validated."}, {"Progress", r.checked}});
+  if (r.bad > 0) {
+    TRY_STATUS(c.reply.emit({{"Checked", r.checked}, {"Bad", r.bad}}));  // ours: the totals, before the error
+    return corruption("verify complete, some blocks were corrupt");
+  }
+  return c.reply.emit({{"Msg", "verify complete, all blocks validated."}, {"Progress", r.checked}, {"Checked", r.checked}});
 }
 
 Status cmd_repo_version(Call& c) { return c.reply.json_value({{"Version", "ipfs-kit-1"}}); }

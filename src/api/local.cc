@@ -1,0 +1,270 @@
+#include "api/local.h"
+
+#include <sys/stat.h>
+
+#include <deque>
+#include <fstream>
+
+#include "base/version.h"
+#include "config/config.h"
+#include "core/add_options.h"
+
+namespace ipfskit::api {
+
+namespace {
+
+Error no_daemon(const std::string& repo) {
+  return Error(Code::kUnavailable,
+               "no ipfs-kit daemon is running on " + repo + " (start one with: ipfs-kit daemon start --detach)");
+}
+
+bool is_secret_key(const std::string& key) {
+  return key == "api_token" || key == "token" || key == "secret_key" || key == "secret" || key == "password";
+}
+
+void redact(nlohmann::json& j) {
+  if (!j.is_object()) return;
+  for (auto& [k, v] : j.items()) {
+    if (is_secret_key(k) && !v.is_null()) v = "(set)";
+    else redact(v);
+  }
+}
+
+}  // namespace
+
+nlohmann::json redact_config(const nlohmann::json& doc) {
+  nlohmann::json out = doc;
+  redact(out);
+  return out;
+}
+
+Result<std::vector<std::string>> read_log_lines(const std::string& repo_path, const LogQuery& q) {
+  for (char c : q.backend)
+    if (c == '/' || c == '\0') return invalid_argument("invalid backend name \"" + q.backend + "\"");
+  if (q.backend == "." || q.backend == "..") return invalid_argument("invalid backend name \"" + q.backend + "\"");
+  const std::string path =
+      q.backend.empty() ? repo_path + "/logs/daemon.log" : repo_path + "/logs/backends/" + q.backend + ".log";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("no log file at " + path + " (has the daemon run on this repository?)");
+  std::string want;
+  if (!q.level.empty()) {
+    want = "level=" + q.level;
+    for (auto& ch : want) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  std::deque<std::string> last;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!want.empty()) {
+      // logfmt: "... level=info ..."; compare case-insensitively.
+      std::string lower = line;
+      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (lower.find(want + " ") == std::string::npos && lower.find(want + "\t") == std::string::npos) continue;
+    }
+    last.push_back(std::move(line));
+    if (last.size() > q.lines) last.pop_front();
+  }
+  return std::vector<std::string>(last.begin(), last.end());
+}
+
+LocalClient::LocalClient(LocalOptions options)
+    : o_(std::move(options)),
+      config_path_(o_.config_flag.empty() ? o_.repo_path + "/config.json" : o_.config_flag) {}
+
+LocalClient::LocalClient(core::Node& node, Operations& ops, std::string config_path)
+    : config_path_(std::move(config_path)), node_(&node), ops_(&ops) {
+  o_.repo_path = node.repo().path();
+}
+
+LocalClient::~LocalClient() = default;
+
+Result<core::Node*> LocalClient::node() {
+  std::lock_guard lock(mu_);
+  if (node_ == nullptr) {
+    owned_ = TRY(core::Node::open(o_.repo_path, o_.config_flag, o_.workers));
+    node_ = owned_.get();
+  }
+  return node_;
+}
+
+Result<Operations*> LocalClient::ops() {
+  if (ops_ == nullptr) return tl::unexpected(no_daemon(o_.repo_path));
+  return ops_;
+}
+
+// ---- content ----
+
+Result<Cid> LocalClient::add(const AddRequest& r) {
+  core::Node* n = TRY(node());
+  core::AddOptions add;
+  add.only_hash = r.only_hash;
+  add.pin = r.pin && !r.only_hash;
+  add.pin_name = r.pin_name;
+  add.pin_meta = r.pin_meta;
+  add.cancel = r.cancel;
+  add.import = TRY(core::resolve_import_options(r.params, n->repo().config(), o_.workers));
+  const unixfs::AddedFn on_added = r.on_added ? r.on_added : [](const unixfs::AddedEntry&) {};
+  unixfs::NodeRef root;
+  if (r.paths.empty()) {
+    if (r.stream == nullptr) return invalid_argument("nothing to add: give paths or a stream");
+    CancellableReader in(*r.stream, r.cancel, "add");
+    root = TRY(n->add_stream(in, r.stream_name, add, on_added, r.progress));
+  } else {
+    root = TRY(n->add_paths(r.paths, add, on_added, r.progress));
+  }
+  return root.cid;
+}
+
+Result<Cid> LocalClient::resolve(std::string_view path) { return TRY(node())->resolve(path); }
+
+Result<unixfs::NodeInfo> LocalClient::stat(std::string_view path) {
+  core::Node* n = TRY(node());
+  return n->stat(TRY(n->resolve(path)));
+}
+
+Status LocalClient::cat(std::string_view path, uint64_t offset, std::optional<uint64_t> length,
+                        const unixfs::ContentFn& out) {
+  return TRY(node())->cat(path, offset, length, out);
+}
+
+Status LocalClient::ls(std::string_view path, const unixfs::EntryFn& fn) {
+  core::Node* n = TRY(node());
+  return n->ls(TRY(n->resolve(path)), fn);
+}
+
+Status LocalClient::get(std::string_view path, const std::string& out, const unixfs::ProgressFn& progress) {
+  return TRY(node())->get(path, out, progress);
+}
+
+Status LocalClient::refs(std::string_view path, bool recursive, bool unique, const std::function<Status(const Cid&)>& fn) {
+  core::Node* n = TRY(node());
+  return n->refs(TRY(n->resolve(path)), recursive, unique, fn);
+}
+
+Status LocalClient::refs_local(const std::function<Status(const Cid&)>& fn) { return TRY(node())->refs_local(fn); }
+
+// ---- blocks and DAGs ----
+
+Result<Bytes> LocalClient::block_get(const Cid& cid) { return TRY(node())->block_get(cid); }
+
+Result<core::BlockStat> LocalClient::block_put(ByteView data, const BlockPutRequest& r) {
+  Cid cid = TRY(TRY(node())->block_put(data, r.codec, r.hash, r.cid_version, r.pin));
+  return core::BlockStat{cid, data.size()};
+}
+
+Result<core::BlockStat> LocalClient::block_stat(const Cid& cid) { return TRY(node())->block_stat(cid); }
+
+Status LocalClient::block_rm(const std::vector<Cid>& cids, const ItemFn& on_result) {
+  core::Node* n = TRY(node());
+  for (const Cid& c : cids) {
+    Status st = n->block_rm(c);
+    if (!st && st.error().code() == Code::kIOError) return st;  // the repository failed, not the item
+    if (on_result) on_result(c, st);
+  }
+  return {};
+}
+
+Status LocalClient::dag_export(const Cid& root, const std::function<Status(ByteView)>& out) {
+  return TRY(node())->dag_export(root, out);
+}
+
+Result<core::ImportReport> LocalClient::dag_import(ByteReader& car, bool pin_roots,
+                                                   const std::function<void(const Cid&, const Status&)>& on_root,
+                                                   const CancelToken* cancel) {
+  core::Node* n = TRY(node());
+  CancellableReader in(car, cancel, "dag import");
+  return n->dag_import(in, pin_roots, on_root);
+}
+
+Result<core::DagStat> LocalClient::dag_stat(const Cid& root) { return TRY(node())->dag_stat(root); }
+
+// ---- pins ----
+
+Status LocalClient::pin_add(const std::vector<repo::PinRequest>& pins, const ItemFn& on_result,
+                            const CancelToken* cancel) {
+  return TRY(node())->pin_add(pins, on_result, /*all_or_nothing=*/false, cancel);
+}
+
+Status LocalClient::pin_rm(const std::vector<Cid>& cids, const ItemFn& on_result) {
+  return TRY(node())->pin_rm_each(cids, on_result);
+}
+
+Status LocalClient::pin_ls(const core::PinListOptions& options, const std::function<Status(const core::PinEntry&)>& fn) {
+  return TRY(node())->pin_ls(options, fn);
+}
+
+Status LocalClient::pin_update(const Cid& from, const Cid& to, bool unpin) {
+  return TRY(node())->pin_update(from, to, unpin);
+}
+
+Status LocalClient::pin_verify(const std::function<Status(const core::PinVerifyResult&)>& fn) {
+  return TRY(node())->pin_verify(fn);
+}
+
+// ---- repository and node ----
+
+Result<core::GcReport> LocalClient::gc(const std::function<void(const Cid&)>& on_removed) {
+  return TRY(node())->gc(on_removed);
+}
+
+Result<core::RepoStat> LocalClient::repo_stat() { return TRY(node())->repo_stat(); }
+
+Result<core::VerifyReport> LocalClient::repo_verify(const std::function<void(const Cid&, const Error&)>& on_bad) {
+  return TRY(node())->repo_verify(on_bad);
+}
+
+Result<nlohmann::json> LocalClient::id() {
+  const auto& ident = TRY(node())->repo().identity();
+  return nlohmann::json{{"ID", ident.peer_id},
+                        {"PublicKey", ident.public_key_b64},
+                        {"Addresses", nlohmann::json::array()},
+                        {"AgentVersion", kAgentVersion},
+                        {"Protocols", nlohmann::json::array()}};
+}
+
+// ---- configuration ----
+
+Result<nlohmann::json> LocalClient::config_show() {
+  Config c = TRY(Config::load_or_default(config_path_));
+  return redact_config(c.document());
+}
+
+Result<nlohmann::json> LocalClient::config_get(const std::string& key) {
+  Config c = TRY(Config::load_or_default(config_path_));
+  auto v = c.get(key);
+  if (!v) return invalid_argument("unknown config key \"" + key + "\"");
+  // Redact through the document so that a section hides its secrets too.
+  nlohmann::json wrapped = {{"v", *v}};
+  const auto dot = key.rfind('.');
+  if (is_secret_key(dot == std::string::npos ? key : key.substr(dot + 1)) && !v->is_null()) return nlohmann::json("(set)");
+  redact(wrapped["v"]);
+  return wrapped["v"];
+}
+
+Result<nlohmann::json> LocalClient::config_set(const std::string& key, const std::string& value) {
+  Config c = TRY(Config::load_or_default(config_path_));
+  TRY_STATUS(c.set(key, value));
+  struct stat st;
+  if (::stat(o_.repo_path.c_str(), &st) != 0 && o_.config_flag.empty()) TRY(node());  // create the repository first
+  TRY_STATUS(c.save(config_path_));
+  return config_get(key);
+}
+
+// ---- operations ----
+
+Result<nlohmann::json> LocalClient::health() { return TRY(ops())->health(); }
+Result<nlohmann::json> LocalClient::status() { return TRY(ops())->status(); }
+Result<nlohmann::json> LocalClient::backends(bool check_now) { return TRY(ops())->backends(check_now); }
+Result<nlohmann::json> LocalClient::set_backend_running(const std::string& name, bool running) {
+  return TRY(ops())->set_backend_running(name, running);
+}
+Result<nlohmann::json> LocalClient::replication_status() { return TRY(ops())->replication_status(); }
+Result<nlohmann::json> LocalClient::replication_sync(const CancelToken* cancel) {
+  return TRY(ops())->replication_sync(cancel);
+}
+Result<std::string> LocalClient::metrics() { return TRY(ops())->metrics(); }
+Result<std::vector<std::string>> LocalClient::log_lines(const LogQuery& q) {
+  if (ops_ != nullptr) return ops_->log_lines(q);
+  return read_log_lines(o_.repo_path, q);
+}
+
+}  // namespace ipfskit::api

@@ -1,0 +1,93 @@
+// The client API over a running daemon (see client.h): Kubo RPC for content,
+// pins, blocks, DAGs and the repository; the management API for
+// configuration and operations.
+//
+// Nothing the daemon sends is trusted more than a block from any other node:
+// blocks read through it (block_get, and the blocks behind stat, ls,
+// resolve and get) are hash-checked here, and malformed replies are
+// Corruption errors, never crashes or silently wrong results.
+#pragma once
+
+#include <string>
+
+#include "api/client.h"
+#include "client/http_client.h"
+
+namespace ipfskit::api {
+
+struct RemoteEndpoints {
+  std::string api;    // "host:port" of the management API
+  std::string rpc;    // "host:port" of the Kubo RPC
+  std::string token;  // bearer token ("" when the daemon needs none)
+};
+
+class RemoteClient : public Client {
+ public:
+  explicit RemoteClient(RemoteEndpoints endpoints);
+
+  std::string_view where() const override { return "daemon"; }
+
+  Result<Cid> add(const AddRequest& request) override;
+  Result<Cid> resolve(std::string_view path) override;
+  Result<unixfs::NodeInfo> stat(std::string_view path) override;
+  Status cat(std::string_view path, uint64_t offset, std::optional<uint64_t> length,
+             const unixfs::ContentFn& out) override;
+  Status ls(std::string_view path, const unixfs::EntryFn& fn) override;
+  Status get(std::string_view path, const std::string& out, const unixfs::ProgressFn& progress) override;
+  Status refs(std::string_view path, bool recursive, bool unique, const std::function<Status(const Cid&)>& fn) override;
+  Status refs_local(const std::function<Status(const Cid&)>& fn) override;
+
+  Result<Bytes> block_get(const Cid& cid) override;
+  Result<core::BlockStat> block_put(ByteView data, const BlockPutRequest& request) override;
+  Result<core::BlockStat> block_stat(const Cid& cid) override;
+  Status block_rm(const std::vector<Cid>& cids, const ItemFn& on_result) override;
+  Status dag_export(const Cid& root, const std::function<Status(ByteView)>& out) override;
+  Result<core::ImportReport> dag_import(ByteReader& car, bool pin_roots,
+                                        const std::function<void(const Cid&, const Status&)>& on_root,
+                                        const CancelToken* cancel) override;
+  Result<core::DagStat> dag_stat(const Cid& root) override;
+
+  Status pin_add(const std::vector<repo::PinRequest>& pins, const ItemFn& on_result, const CancelToken* cancel) override;
+  Status pin_rm(const std::vector<Cid>& cids, const ItemFn& on_result) override;
+  Status pin_ls(const core::PinListOptions& options, const std::function<Status(const core::PinEntry&)>& fn) override;
+  Status pin_update(const Cid& from, const Cid& to, bool unpin) override;
+  Status pin_verify(const std::function<Status(const core::PinVerifyResult&)>& fn) override;
+
+  Result<core::GcReport> gc(const std::function<void(const Cid&)>& on_removed) override;
+  Result<core::RepoStat> repo_stat() override;
+  Result<core::VerifyReport> repo_verify(const std::function<void(const Cid&, const Error&)>& on_bad) override;
+  Result<nlohmann::json> id() override;
+
+  Result<nlohmann::json> config_show() override;
+  Result<nlohmann::json> config_get(const std::string& key) override;
+  Result<nlohmann::json> config_set(const std::string& key, const std::string& value) override;
+
+  Result<nlohmann::json> health() override;
+  Result<nlohmann::json> status() override;
+  Result<nlohmann::json> backends(bool check_now) override;
+  Result<nlohmann::json> set_backend_running(const std::string& name, bool running) override;
+  Result<nlohmann::json> replication_status() override;
+  Result<nlohmann::json> replication_sync(const CancelToken* cancel) override;
+  Result<std::string> metrics() override;
+  Result<std::vector<std::string>> log_lines(const LogQuery& q) override;
+
+  // ---- the wire, for commands built on this client ----
+  using Params = std::vector<std::pair<std::string, std::string>>;
+  // Runs an RPC command: `params` in the query string, each JSON line of the
+  // reply to `on_line`, an upload (when given) streamed as the
+  // multipart/form-data body. A mid-stream error (X-Stream-Error) fails the
+  // call after the lines before it were delivered.
+  Status rpc_lines(const std::string& command, const Params& params,
+                   const std::function<Status(const nlohmann::json&)>& on_line, unixfs::UploadSource* upload = nullptr,
+                   const CancelToken* cancel = nullptr);
+  // Runs an RPC command whose reply is bytes (cat, block/get, dag/export).
+  Status rpc_bytes(const std::string& command, const Params& params, const std::function<Status(ByteView)>& out);
+  // A management API document; a 503 that carries a JSON document (an
+  // unhealthy report) is still a document.
+  Result<nlohmann::json> api_json(const std::string& method, const std::string& path, const std::string& body = "");
+
+ private:
+  client::HttpClient rpc_, api_;
+};
+
+}  // namespace ipfskit::api
