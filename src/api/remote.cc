@@ -204,6 +204,14 @@ Result<unixfs::NodeInfo> RemoteClient::stat(std::string_view path) {
 
 Status RemoteClient::cat(std::string_view path, uint64_t offset, std::optional<uint64_t> length,
                          const unixfs::ContentFn& out) {
+  if (offset > 0) {
+    // Kubo's cat skips past the end quietly; the API's contract (and a local
+    // read) refuses it.
+    unixfs::NodeInfo info = TRY(stat(path));
+    if (offset > info.size)
+      return invalid_argument("offset was past the end of the file (" + std::to_string(offset) + " > " +
+                              std::to_string(info.size) + ")");
+  }
   Params q = {{"arg", std::string(path)}, {"offset", std::to_string(offset)}};
   if (length) q.emplace_back("length", std::to_string(*length));
   return rpc_bytes("cat", q, out);
