@@ -417,6 +417,8 @@ Status RemoteClient::pin_ls(const core::PinListOptions& o, const std::function<S
   if (o.filter.name) q.emplace_back("name", *o.filter.name);
   if (o.filter.limit > 0) q.emplace_back("limit", std::to_string(o.filter.limit));
   if (o.filter.cid) q.emplace_back("arg", o.filter.cid->to_string());
+  if (o.filter.after > 0) q.emplace_back("after", std::to_string(o.filter.after));
+  if (o.filter.meta) q.emplace_back("meta", o.filter.meta->first + "=" + o.filter.meta->second);
   auto on_line = [&](const json& j) -> Status {
     core::PinEntry e;
     e.cid = TRY(cid_at(j, "Cid", "pin/ls"));
@@ -428,6 +430,7 @@ Status RemoteClient::pin_ls(const core::PinListOptions& o, const std::function<S
       if (j.contains("Name") && j["Name"].is_string() && !j["Name"].get<std::string>().empty())
         info.name = j["Name"].get<std::string>();
       info.created = static_cast<int64_t>(u64_at(j, "Created"));
+      info.id = static_cast<int64_t>(u64_at(j, "Cursor"));
       if (o.filter.with_meta && j.contains("Metadata") && j["Metadata"].is_object())
         for (auto& [k, v] : j["Metadata"].items())
           if (v.is_string()) info.meta[k] = v.get<std::string>();

@@ -69,6 +69,7 @@ namespace {
 
 Result<PinInfo> row_to_pin(sql::Statement& q) {
   PinInfo p;
+  p.id = q.column_int(0);
   auto cid = Cid::from_bytes(q.column_blob(1));
   if (!cid) return corruption("pin index holds an invalid CID");
   p.cid = std::move(*cid);
@@ -85,12 +86,19 @@ Status PinIndex::list(const PinFilter& f, const std::function<Status(const PinIn
   if (f.type) sql += " AND type = ?1";
   if (f.name) sql += " AND instr(name, ?2) > 0";
   if (f.cid) sql += " AND cid = ?3";
+  if (f.meta) sql += " AND id IN (SELECT pin FROM pin_meta WHERE key = ?4 AND value = ?5)";
+  if (f.after > 0) sql += " AND id > ?6";
   sql += " ORDER BY id";
   if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
   auto q = TRY(db_.prepare(sql));
   if (f.type) q.bind(1, static_cast<int64_t>(*f.type == PinType::kRecursive ? 0 : 1));
   if (f.name) q.bind(2, *f.name);
   if (f.cid) q.bind(3, ByteView(f.cid->bytes()));
+  if (f.meta) {
+    q.bind(4, f.meta->first);
+    q.bind(5, f.meta->second);
+  }
+  if (f.after > 0) q.bind(6, f.after);
   std::optional<sql::Statement> meta;
   if (f.with_meta) meta = TRY(db_.prepare("SELECT key, value FROM pin_meta WHERE pin = ?1 ORDER BY key"));
   while (TRY(q.step())) {

@@ -30,6 +30,7 @@ struct PinRequest {
 };
 
 struct PinInfo {
+  int64_t id = 0;  // the pin's row: a stable cursor for paging (PinFilter::after)
   Cid cid;
   PinType type = PinType::kRecursive;
   std::optional<std::string> name;
@@ -43,6 +44,12 @@ struct PinFilter {
   std::optional<Cid> cid;
   uint64_t limit = 0;               // 0: no limit
   bool with_meta = false;
+  // Keyset paging: only pins whose id is greater (pins are listed in id
+  // order, so the last id of one page is the cursor of the next). Stays fast
+  // at any depth, unlike an offset.
+  int64_t after = 0;
+  // Only pins whose metadata has this key with this value.
+  std::optional<std::pair<std::string, std::string>> meta;
 };
 
 // Limits on what a pin may carry, checked on every add.

@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS pin_meta (
   pin INTEGER NOT NULL REFERENCES pins(id) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY (pin, key)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pin_meta_kv ON pin_meta(key, value);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 )";
 

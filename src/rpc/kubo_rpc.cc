@@ -836,13 +836,23 @@ Status cmd_pin_ls(Call& c) {
   }
   if (name) o.filter.name = *name;
   if (auto limit = TRY(c.integer("limit"))) o.filter.limit = static_cast<uint64_t>(std::max<int64_t>(0, *limit));
+  // Ours: keyset paging (`after` = the last entry's Cursor) and a metadata filter (`meta=key=value`).
+  if (auto after = TRY(c.integer("after"))) o.filter.after = std::max<int64_t>(0, *after);
+  if (auto m = c.str("meta")) {
+    auto eq = m->find('=');
+    if (eq == std::string::npos || eq == 0) return invalid_argument("meta must be key=value");
+    o.filter.meta = std::make_pair(m->substr(0, eq), m->substr(eq + 1));
+  }
   o.filter.with_meta = true;
   json keys = json::object();
   auto on_pin = [&](const core::PinEntry& e) -> Status {
     json entry = {{"Type", e.type}};
     if (names) entry["Name"] = e.info && e.info->name ? *e.info->name : "";
     if (e.info && !e.info->meta.empty()) entry["Metadata"] = e.info->meta;
-    if (e.info) entry["Created"] = e.info->created;  // ours: unix seconds
+    if (e.info) {
+      entry["Created"] = e.info->created;  // ours: unix seconds
+      entry["Cursor"] = e.info->id;        // ours: for `after`
+    }
     if (quiet) entry = json::object({{"Type", e.type}});
     if (stream) {
       entry["Cid"] = e.cid.to_string();

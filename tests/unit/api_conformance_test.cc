@@ -271,6 +271,42 @@ TEST_P(ApiConformance, PinsEachItemAndReportsFailuresWithoutStoppingTheOthers) {
   EXPECT_EQ(verified, 1);
 }
 
+TEST_P(ApiConformance, PinsPageByCursorAndFilterByMetadata) {
+  std::vector<std::string> added;
+  for (int i = 0; i < 7; ++i) {
+    api::AddRequest r;
+    r.pin_meta = {{"parity", i % 2 == 0 ? "even" : "odd"}};
+    added.push_back(add_text("page item " + std::to_string(i), r).to_string());
+  }
+  std::vector<std::string> seen;
+  core::PinListOptions o;
+  o.indirect = false;
+  o.filter.limit = 3;
+  for (int page = 0; page < 4; ++page) {
+    int64_t last = 0;
+    size_t n = 0;
+    ASSERT_TRUE(c().pin_ls(o, [&](const core::PinEntry& e) -> Status {
+      EXPECT_TRUE(e.info && e.info->id > o.filter.after);
+      seen.push_back(e.cid.to_string());
+      last = e.info->id;
+      ++n;
+      return {};
+    }));
+    if (n == 0) break;
+    o.filter.after = last;
+  }
+  EXPECT_EQ(seen, added);  // every pin once, in the order pinned
+  core::PinListOptions odd;
+  odd.indirect = false;
+  odd.filter.meta = std::make_pair(std::string("parity"), std::string("odd"));
+  std::vector<std::string> odds;
+  ASSERT_TRUE(c().pin_ls(odd, [&](const core::PinEntry& e) -> Status {
+    odds.push_back(e.cid.to_string());
+    return {};
+  }));
+  EXPECT_EQ(odds, (std::vector<std::string>{added[1], added[3], added[5]}));
+}
+
 TEST_P(ApiConformance, CancelledAddStoresAndPinsNothing) {
   CancelToken cancel;
   cancel.cancel();
