@@ -170,6 +170,15 @@ class Client : public Operations {
   // when the value is refused. A running daemon applies it (or names the
   // restart it needs).
   virtual Result<nlohmann::json> config_set(const std::string& key, const std::string& value) = 0;
+
+  // ---- the Pinning Service API's access tokens ----
+  // Makes a token named `name` and returns it (it is shown once: only its
+  // hash is kept). AlreadyExists when the name is taken.
+  virtual Result<std::string> psa_token_create(const std::string& name) = 0;
+  // Revokes the token; its pin requests, and the pins they alone held, go.
+  virtual Status psa_token_remove(const std::string& name) = 0;
+  // [{"name", "created"}], by name.
+  virtual Result<nlohmann::json> psa_tokens() = 0;
 };
 
 // Any client's blocks as a BlockSource (for walks and readers that take one:

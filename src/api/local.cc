@@ -8,6 +8,7 @@
 #include "base/version.h"
 #include "config/config.h"
 #include "core/add_options.h"
+#include "psa/store.h"
 
 namespace ipfskit::api {
 
@@ -247,6 +248,35 @@ Result<nlohmann::json> LocalClient::config_set(const std::string& key, const std
   if (::stat(o_.repo_path.c_str(), &st) != 0 && o_.config_flag.empty()) TRY(node());  // create the repository first
   TRY_STATUS(c.save(config_path_));
   return config_get(key);
+}
+
+// ---- Pinning Service API tokens ----
+
+Result<std::string> LocalClient::psa_token_create(const std::string& name) {
+  psa::Store store = TRY(psa::Store::open(TRY(node())->repo().db()));
+  return store.create_token(name);
+}
+
+Status LocalClient::psa_token_remove(const std::string& name) {
+  core::Node* n = TRY(node());
+  psa::Store store = TRY(psa::Store::open(n->repo().db()));
+  std::vector<psa::PinRequest> orphaned;
+  TRY_STATUS(store.remove_token(name, &orphaned));
+  // The pins those requests alone held go too (another token's request for
+  // the same CID takes the pin over).
+  for (const auto& r : orphaned) {
+    auto others = TRY(store.others_for(r.cid, r.requestid));
+    if (!others.empty()) TRY_STATUS(store.set_status(others.front().requestid, others.front().status, others.front().info, true));
+    else (void)n->pin_rm({r.cid});
+  }
+  return {};
+}
+
+Result<nlohmann::json> LocalClient::psa_tokens() {
+  psa::Store store = TRY(psa::Store::open(TRY(node())->repo().db()));
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : TRY(store.tokens())) out.push_back({{"name", t.name}, {"created", t.created}});
+  return out;
 }
 
 // ---- operations ----

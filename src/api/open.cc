@@ -75,6 +75,10 @@ class RoutedClient : public Client {
     return local_->config_set(key, value);
   }
 
+  Result<std::string> psa_token_create(const std::string& name) override { return daemon_->psa_token_create(name); }
+  Status psa_token_remove(const std::string& name) override { return daemon_->psa_token_remove(name); }
+  Result<nlohmann::json> psa_tokens() override { return daemon_->psa_tokens(); }
+
   Result<nlohmann::json> health() override { return daemon_->health(); }
   Result<nlohmann::json> status() override { return daemon_->status(); }
   Result<nlohmann::json> backends(bool check_now) override { return daemon_->backends(check_now); }

@@ -547,6 +547,25 @@ Result<json> RemoteClient::config_set(const std::string& key, const std::string&
   return j["value"];
 }
 
+// ---- Pinning Service API tokens ----
+
+Result<std::string> RemoteClient::psa_token_create(const std::string& name) {
+  json j = TRY(api_json("POST", "/psa-tokens/create", dump({{"name", name}})));
+  if (!j.is_object() || !j.contains("token") || !j["token"].is_string()) return tl::unexpected(malformed("psa token create"));
+  return j["token"].get<std::string>();
+}
+
+Status RemoteClient::psa_token_remove(const std::string& name) {
+  TRY(api_json("POST", "/psa-tokens/remove", dump({{"name", name}})));
+  return {};
+}
+
+Result<json> RemoteClient::psa_tokens() {
+  json j = TRY(api_json("GET", "/psa-tokens"));
+  if (!j.is_object() || !j.contains("tokens") || !j["tokens"].is_array()) return tl::unexpected(malformed("psa token ls"));
+  return j["tokens"];
+}
+
 // ---- operations ----
 
 Result<json> RemoteClient::health() { return api_json("GET", "/health"); }

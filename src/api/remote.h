@@ -62,6 +62,10 @@ class RemoteClient : public Client {
   Result<nlohmann::json> config_get(const std::string& key) override;
   Result<nlohmann::json> config_set(const std::string& key, const std::string& value) override;
 
+  Result<std::string> psa_token_create(const std::string& name) override;
+  Status psa_token_remove(const std::string& name) override;
+  Result<nlohmann::json> psa_tokens() override;
+
   Result<nlohmann::json> health() override;
   Result<nlohmann::json> status() override;
   Result<nlohmann::json> backends(bool check_now) override;

@@ -101,11 +101,33 @@ void register_api_routes(http::Server& server, Service& s) {
     if (!lines) return error_response(lines.error());
     return json_response(200, {{"lines", *lines}});
   });
+  // The Pinning Service API's tokens (the API token guards these; /psa itself takes PSA tokens).
+  add(server, "GET", "/psa-tokens", false, [&s](const http::Request&) {
+    auto t = s.pinning_service().tokens();
+    if (!t) return error_response(t.error());
+    return json_response(200, {{"tokens", *t}});
+  });
+  for (bool create : {true, false}) {
+    add(server, "POST", create ? "/psa-tokens/create" : "/psa-tokens/remove", false, [&s, create](const http::Request& req) {
+      auto j = nlohmann::json::parse(req.body, nullptr, false);
+      if (j.is_discarded() || !j.is_object() || !j.contains("name") || !j["name"].is_string())
+        return error_response(Error(Code::kInvalidArgument, "expected {\"name\": \"...\"}"));
+      const std::string name = j["name"].get<std::string>();
+      if (create) {
+        auto token = s.pinning_service().create_token(name);
+        if (!token) return error_response(token.error());
+        return json_response(200, {{"name", name}, {"token", *token}});
+      }
+      Status st = s.pinning_service().remove_token(name);
+      if (!st) return error_response(st.error());
+      return json_response(200, {{"name", name}, {"removed", true}});
+    });
+  }
   // Everything else under the API: JSON 404 (or 405 for a known path with the wrong method).
   add(server, "", "/", true, [](const http::Request& req) {
     static const char* known[] = {"/health", "/status", "/api/v1/status", "/backends/health", "/backends",
                                   "/replication/status", "/replication/sync", "/metrics", "/config", "/config/set",
-                                  "/logs"};
+                                  "/logs", "/psa-tokens", "/psa-tokens/create", "/psa-tokens/remove"};
     for (const char* k : known)
       if (req.path == k) return json_response(405, {{"error", "method " + req.method + " not allowed on " + req.path}});
     if (req.path.rfind("/backends/start/", 0) == 0 || req.path.rfind("/backends/stop/", 0) == 0)

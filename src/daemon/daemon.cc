@@ -141,6 +141,22 @@ Status Service::start() {
   rpc_ctx_.repo_path = repo_;
   gateway_ctx_.node = node_.get();
 
+  psa::ServiceOptions po;
+  po.node = node_.get();
+  po.download_dir = repo_ + "/tmp";
+  po.delegates = [this]() -> std::vector<std::string> {
+    // This node, as the peers of the Pinning Service API see it: its gateway
+    // (HTTP) and its peer ID.
+    if (!gateway_) return {};
+    const std::string addr = gateway_->address();
+    const auto colon = addr.rfind(':');
+    std::string host = addr.substr(0, colon);
+    const bool v6 = !host.empty() && host.front() == '[';
+    if (v6) host = host.substr(1, host.size() - 2);
+    return {std::string(v6 ? "/ip6/" : "/ip4/") + host + "/tcp/" + addr.substr(colon + 1) + "/http/p2p/" +
+            node_->repo().identity().peer_id};
+  };
+  psa_ = TRY(psa::PinningService::start(std::move(po)));
   TRY_STATUS(listen_all());
   started_ = now_unix();
   TRY_STATUS(write_state_files());
@@ -159,10 +175,13 @@ Status Service::listen_all() {
   gateway_ = std::make_unique<http::Server>("gateway", limits_for(cfg));
 
   register_api_routes(*api_, *this);
+  psa_->register_routes(*api_, "/psa");
   rpc::register_routes(*rpc_, rpc_ctx_);
   gateway::register_routes(*gateway_, gateway_ctx_);
 
   api_->set_filter([this](const http::Request& req) -> std::optional<http::Response> {
+    // The Pinning Service API authenticates with its own tokens.
+    if (req.path == "/psa" || req.path.rfind("/psa/", 0) == 0) return std::nullopt;
     if (auto denied = filter_auth(req)) {
       http::Response r = http::Response::json(401, nlohmann::json({{"error", denied->message()}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ipfs-kit\"");
@@ -509,6 +528,7 @@ void Service::shutdown() {
   gateway_.reset();
   rpc_.reset();
   api_.reset();
+  psa_.reset();
   remove_state_files();
   node_.reset();
   logging::info("daemon", "stopped");

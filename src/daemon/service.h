@@ -19,6 +19,7 @@
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
+#include "psa/service.h"
 #include "rpc/kubo_rpc.h"
 
 namespace ipfskit::daemon {
@@ -63,6 +64,7 @@ class Service : public api::Operations {
   // The client API over this daemon's node and state (for front ends that
   // run inside the daemon).
   api::Client& client() { return *client_; }
+  psa::PinningService& pinning_service() { return *psa_; }
 
   nlohmann::json status_json();
   nlohmann::json backends_json(bool check_now);
@@ -88,6 +90,7 @@ class Service : public api::Operations {
   std::optional<InstanceLock> lock_;
   std::unique_ptr<core::Node> node_;
   std::unique_ptr<api::Client> client_;
+  std::unique_ptr<psa::PinningService> psa_;
 
   mutable std::mutex config_mu_;
   std::shared_ptr<const Config> config_;
