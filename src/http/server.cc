@@ -270,6 +270,18 @@ class SyncExchange final : public Exchange, public ByteReader {
   }
 
   bool started() const override { return started_; }
+
+  bool peer_closed() override {
+    pollfd p{fd_, static_cast<short>(POLLIN | POLLRDHUP), 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    if ((p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) return true;
+    if ((p.revents & POLLIN) != 0) {
+      char c;
+      ssize_t n = ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+      return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+    }
+    return false;
+  }
   bool keep_alive() const { return parser_.get().keep_alive(); }
   int status() const { return status_; }
   uint64_t bytes_out() const { return bytes_out_; }
