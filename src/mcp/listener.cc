@@ -207,7 +207,9 @@ class McpEndpoint {
       return send_json(ex, 406, rpc_error_body(nullptr, rpc::kInvalidRequest,
                                                "Not Acceptable: Accept must list application/json and text/event-stream"));
     auto body = read_body(ex, kMaxMessageBytes);
-    if (!body) return send_json(ex, 400, rpc_error_body(nullptr, rpc::kInvalidRequest, body.error().message()));
+    if (!body)
+      return send_json(ex, body.error().code() == Code::kResourceExhausted ? 413 : 400,
+                       rpc_error_body(nullptr, rpc::kInvalidRequest, body.error().message()));
     if (!*body)
       return send_json(ex, 413, rpc_error_body(nullptr, rpc::kInvalidRequest,
                                                "message too large (limit " + std::to_string(kMaxMessageBytes) + " bytes)"));
