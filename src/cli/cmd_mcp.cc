@@ -4,10 +4,6 @@
 // (Streamable HTTP at /mcp, the seeds' /api REST). Both use api::open(): with
 // a daemon running, writes and operations go through it; without one, the
 // repository directly. The daemon serves the same on daemon.mcp_address.
-//
-// NOT YET IN THE BUILD: it needs api::open() (src/api/open.h), which lands on
-// main with the client API's implementations. Register it in app.cc with
-// `register_mcp(app, ctx, action);` and add cli/cmd_mcp.cc to ipfskit_cli.
 #include <signal.h>
 #include <unistd.h>
 
@@ -42,7 +38,7 @@ void register_mcp(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* stdio = mcp->add_subcommand("stdio", "Speak MCP on stdin/stdout (what desktop MCP clients spawn)");
   stdio->callback([&ctx, &action] {
     action = [&ctx]() -> Status {
-      auto client = TRY(api::open({ctx.repo_path(), ctx.config_flag, ctx.workers}));
+      api::Client* client = TRY(ctx.client());
       mcp::Server server(*client, TRY(server_options(ctx)));
       ::signal(SIGPIPE, SIG_IGN);
       const int status = mcp::serve_stdio(server, STDIN_FILENO, STDOUT_FILENO);
@@ -63,7 +59,7 @@ void register_mcp(CLI::App& app, Context& ctx, Action& action) {
       ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
       ::signal(SIGPIPE, SIG_IGN);
       const Config* cfg = TRY(ctx.config());
-      auto client = TRY(api::open({ctx.repo_path(), ctx.config_flag, ctx.workers}));
+      api::Client* client = TRY(ctx.client());
       mcp::Server server(*client, TRY(server_options(ctx)));
       mcp::ListenerOptions lo;
       lo.address = !address->empty() ? *address : cfg->get("mcp.address")->get<std::string>();

@@ -66,6 +66,12 @@ class StdioServer {
     const bool modern = Server::has_modern_meta(m.params);
     if (!modern && m.method == "initialize" && !session_) start_session();
     if (modern && m.method == "subscriptions/listen") return on_listen(m);
+    if (!modern && m.method == "initialize") {
+      // Inline, so requests pipelined after it see the negotiated session.
+      RequestContext ctx;
+      ctx.session = session_;
+      return out_.write(server_.handle_request(m, ctx));
+    }
     auto token = std::make_shared<CancelToken>();
     const std::string key = m.id.dump();
     {
