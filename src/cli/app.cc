@@ -106,6 +106,7 @@ int run(int argc, char** argv) {
   register_daemon(app, ctx, action);
   register_ops(app, ctx, action);
   register_psa(app, ctx, action);
+  register_mcp(app, ctx, action);
   // The seeds' `ipfs add|get|cat|id` group: the same commands under `ipfs`.
   CLI::App* ipfs = app.add_subcommand("ipfs", "IPFS operations (the seeds' spelling of add, get, cat, id)");
   ipfs->require_subcommand(1);

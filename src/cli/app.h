@@ -62,6 +62,7 @@ void register_config(CLI::App& app, Context& ctx, Action& action);
 void register_daemon(CLI::App& app, Context& ctx, Action& action);   // daemon start|stop|restart|status
 void register_ops(CLI::App& app, Context& ctx, Action& action);      // backend, health, metrics, log
 void register_psa(CLI::App& app, Context& ctx, Action& action);      // psa token
+void register_mcp(CLI::App& app, Context& ctx, Action& action);      // mcp stdio|serve
 
 // Parses "key=value" into the pair; InvalidArgument otherwise.
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv);

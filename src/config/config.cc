@@ -66,6 +66,38 @@ Validator address() {
   };
 }
 
+// An address, or "" to disable the listener.
+Validator optional_address() {
+  return [](json& j) -> std::string {
+    if (j.is_string() && j.get<std::string>().empty()) return "";
+    return address()(j);
+  };
+}
+
+// A list of absolute directory paths (mcp.allowed_roots).
+Validator absolute_paths() {
+  return [](json& j) -> std::string {
+    if (!j.is_array()) return "expected a list of absolute paths, e.g. [\"/srv/data\"]";
+    for (const auto& v : j) {
+      if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>()[0] != '/')
+        return "expected a list of absolute paths, e.g. [\"/srv/data\"]";
+      const std::string p = v.get<std::string>();
+      if (p.find("/../") != std::string::npos || (p.size() >= 3 && p.compare(p.size() - 3, 3, "/..") == 0))
+        return "paths may not contain \"..\"";
+    }
+    return "";
+  };
+}
+
+Validator string_list() {
+  return [](json& j) -> std::string {
+    if (!j.is_array()) return "expected a list of strings";
+    for (const auto& v : j)
+      if (!v.is_string() || v.get<std::string>().empty()) return "expected a list of non-empty strings";
+    return "";
+  };
+}
+
 Validator nullable_string() {
   return [](json& j) -> std::string { return j.is_null() || j.is_string() ? "" : "expected a string or null"; };
 }
@@ -116,6 +148,15 @@ std::vector<ConfigKey> build_schema() {
       {"daemon.http_header_timeout", 30, "seconds a client has to send a request's header", integer(1, 3600), true},
       {"daemon.http_idle_timeout", 60, "seconds a keep-alive connection may idle, or a transfer stall", integer(1, 86400), true},
       {"daemon.http_max_connections", 1024, "open connections per listener; more wait to be accepted", integer(1, 65536), true},
+      {"daemon.mcp_address", "127.0.0.1:8888", "MCP, the seeds' /api REST and the dashboard (\"\" disables)",
+       optional_address(), true},
+      {"mcp.address", "127.0.0.1:8888", "listener of `ipfs-kit mcp serve`", address(), false},
+      {"mcp.allowed_roots", json::array(), "directories MCP tools may read and write on the server (none by default)",
+       absolute_paths(), true},
+      {"mcp.allowed_hosts", json::array(), "extra Host names the MCP listener answers (behind a proxy)", string_list(),
+       true},
+      {"mcp.max_content_bytes", 1 << 20, "bytes of content one MCP call returns (cat, block_get, dag_export)",
+       integer(1024, 64 << 20), true},
   };
   struct SeedBackend {
     const char* name;

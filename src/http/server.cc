@@ -9,6 +9,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <mutex>
 
 namespace ipfskit::http {
@@ -270,6 +271,18 @@ class SyncExchange final : public Exchange, public ByteReader {
   }
 
   bool started() const override { return started_; }
+
+  bool peer_closed() override {
+    pollfd p{fd_, static_cast<short>(POLLIN | POLLRDHUP), 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    if ((p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) return true;
+    if ((p.revents & POLLIN) != 0) {
+      char c;
+      ssize_t n = ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+      return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+    }
+    return false;
+  }
   bool keep_alive() const { return parser_.get().keep_alive(); }
   int status() const { return status_; }
   uint64_t bytes_out() const { return bytes_out_; }
@@ -318,6 +331,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (s_.stopping) return close();
     header_parser_.emplace();
     header_parser_->header_limit(static_cast<uint32_t>(s_.limits.max_header_bytes));
+    // The body limit is the route's, applied once the route is known (a
+    // declared Content-Length over it gets the route's 413, not a 400 here).
+    header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(std::chrono::seconds(first ? s_.limits.read_timeout_seconds : s_.limits.idle_timeout_seconds));
     bhttp::async_read_header(stream_, buffer_, *header_parser_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));

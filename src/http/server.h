@@ -99,6 +99,10 @@ class Exchange {
   virtual void end_with_stream_error(std::string_view message) = 0;
   // True once begin() was called.
   virtual bool started() const = 0;
+  // True when the client has gone (closed or reset its connection); checked
+  // without blocking. Long responses (event streams, slow work) use it to
+  // stop early.
+  virtual bool peer_closed() = 0;
 };
 
 using InlineFn = std::function<Response(const Request&)>;

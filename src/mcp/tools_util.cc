@@ -1,0 +1,171 @@
+#include "mcp/tools_util.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "base/utf8.h"
+#include "mcp/tools.h"
+#include "multiformats/multibase.h"
+
+namespace ipfskit::mcp::schema {
+
+json string(std::string description) { return {{"type", "string"}, {"description", std::move(description)}}; }
+
+json integer(std::string description, int64_t minimum, int64_t maximum) {
+  return {{"type", "integer"}, {"description", std::move(description)}, {"minimum", minimum}, {"maximum", maximum}};
+}
+
+json boolean(std::string description, bool default_value) {
+  return {{"type", "boolean"}, {"description", std::move(description)}, {"default", default_value}};
+}
+
+json enumeration(std::string description, std::vector<std::string> values, std::string default_value) {
+  json j{{"type", "string"}, {"description", std::move(description)}, {"enum", values}};
+  if (!default_value.empty()) j["default"] = default_value;
+  return j;
+}
+
+json array(json items, std::string description, size_t min_items, size_t max_items) {
+  json j{{"type", "array"}, {"items", std::move(items)}};
+  if (!description.empty()) j["description"] = std::move(description);
+  if (min_items > 0) j["minItems"] = min_items;
+  if (max_items > 0) j["maxItems"] = max_items;
+  return j;
+}
+
+json string_map(std::string description) {
+  return {{"type", "object"}, {"description", std::move(description)}, {"additionalProperties", {{"type", "string"}}}};
+}
+
+json object(json properties, std::vector<std::string> required) {
+  json j{{"type", "object"}, {"properties", properties.is_null() ? json::object() : std::move(properties)}};
+  if (!required.empty()) j["required"] = required;
+  j["additionalProperties"] = false;
+  return j;
+}
+
+json open_object(std::string description) { return {{"type", "object"}, {"description", std::move(description)}}; }
+
+json nullable(json schema) {
+  if (schema.contains("type") && schema["type"].is_string()) schema["type"] = json::array({schema["type"], "null"});
+  return schema;
+}
+
+}  // namespace ipfskit::mcp::schema
+
+namespace ipfskit::mcp {
+
+Result<EncodedContent> encode_content(ByteView data, const std::string& encoding) {
+  std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+  if (encoding == "base64") return EncodedContent{"base64", base64_encode(data)};
+  if (valid_utf8(text)) return EncodedContent{"text", std::string(text)};
+  if (encoding == "text")
+    return invalid_argument("the content is not valid UTF-8 text: ask for encoding \"base64\" (or \"auto\")");
+  return EncodedContent{"base64", base64_encode(data)};
+}
+
+json node_info_json(const unixfs::NodeInfo& info) {
+  json j{{"cid", info.cid.to_string()},
+         {"type", unixfs::kind_name(info.kind)},
+         {"size", info.size},
+         {"block_size", info.block_size},
+         {"cumulative_size", info.tsize},
+         {"links", info.links}};
+  if (info.mode) j["mode"] = *info.mode;
+  if (info.mtime) j["mtime"] = info.mtime->seconds;
+  return j;
+}
+
+std::string base64_encode(ByteView data) { return multibase::encode_raw(multibase::Base::kBase64Pad, data); }
+
+Result<Bytes> base64_decode(std::string_view text) {
+  // Accept unpadded input too (some clients strip '='), and nothing else.
+  std::string padded(text);
+  for (char c : padded)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '='))
+      return invalid_argument("the content is not valid base64 (RFC 4648, standard alphabet)");
+  if (padded.size() % 4 == 1) return invalid_argument("the content is not valid base64 (truncated)");
+  while (padded.size() % 4 != 0) padded += '=';
+  auto decoded = multibase::decode_raw(multibase::Base::kBase64Pad, padded);
+  if (!decoded) return invalid_argument("the content is not valid base64: " + decoded.error().message());
+  return decoded;
+}
+
+std::string encode_cursor(std::string_view what, uint64_t offset) {
+  std::string raw = std::string(what) + ":" + std::to_string(offset);
+  return multibase::encode_raw(multibase::Base::kBase64Url, as_bytes(raw));
+}
+
+Result<uint64_t> decode_cursor(std::string_view what, std::string_view cursor) {
+  auto bad = [&] { return invalid_argument("invalid cursor: pass the nextCursor of a previous page unchanged"); };
+  if (cursor.size() > 128) return bad();
+  auto raw = multibase::decode_raw(multibase::Base::kBase64Url, cursor);
+  if (!raw) return bad();
+  std::string s(raw->begin(), raw->end());
+  const std::string prefix = std::string(what) + ":";
+  if (s.rfind(prefix, 0) != 0 || s.size() == prefix.size() || s.size() > prefix.size() + 19) return bad();
+  uint64_t v = 0;
+  for (char c : s.substr(prefix.size())) {
+    if (c < '0' || c > '9') return bad();
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+namespace {
+
+Result<std::string> real_path(const std::string& p) {
+  char buf[PATH_MAX];
+  if (::realpath(p.c_str(), buf) == nullptr) return tl::unexpected(errno_error("resolve " + p));
+  return std::string(buf);
+}
+
+bool is_under(const std::string& path, const std::string& root) {
+  if (root == "/") return true;
+  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/');
+}
+
+}  // namespace
+
+Result<std::string> allowed_path(const Policy& policy, const std::string& path, PathUse use) {
+  if (policy.allowed_roots.empty())
+    return make_error(Code::kPermissionDenied,
+                      "server-side paths are disabled: set mcp.allowed_roots in the configuration to the directories "
+                      "tools may use, or send the content itself");
+  if (path.empty() || path[0] != '/') return invalid_argument("\"" + path + "\" is not an absolute path");
+  if (path.find('\0') != std::string::npos) return invalid_argument("the path contains a NUL byte");
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    if (path.compare(start, slash - start, "..") == 0 && slash - start == 2)
+      return make_error(Code::kPermissionDenied, "\"..\" is not allowed in paths: give the path within an allowed root");
+    start = slash + 1;
+  }
+  std::string resolved;
+  if (use == PathUse::kRead) {
+    resolved = TRY(real_path(path));
+  } else {
+    std::string trimmed = path;
+    while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+    auto slash = trimmed.rfind('/');
+    std::string parent = slash == 0 ? "/" : trimmed.substr(0, slash);
+    std::string leaf = trimmed.substr(slash + 1);
+    if (leaf.empty() || leaf == ".") return invalid_argument("\"" + path + "\" does not name a new file");
+    std::string real_parent = TRY(real_path(parent));
+    resolved = (real_parent == "/" ? "" : real_parent) + "/" + leaf;
+    struct stat st;
+    if (::lstat(resolved.c_str(), &st) == 0)
+      return make_error(Code::kAlreadyExists, path + " already exists: choose a new output path");
+  }
+  for (const std::string& root : policy.allowed_roots) {
+    auto real_root = real_path(root);
+    if (real_root && is_under(resolved, *real_root)) return resolved;
+  }
+  std::string roots;
+  for (const auto& r : policy.allowed_roots) roots += (roots.empty() ? "" : ", ") + r;
+  return make_error(Code::kPermissionDenied, path + " is outside the allowed roots (" + roots + ")");
+}
+
+}  // namespace ipfskit::mcp
