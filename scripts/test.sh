@@ -42,7 +42,7 @@ cmake --build build-fuzz --target "${targets[@]}"
 for target in fuzz/corpus/*/; do
   name=$(basename "$target")
   work=$(mktemp -d)
-  echo "fuzz_$name: replaying $(ls "$target" | wc -l) corpus inputs, then fuzzing ${FUZZ_SECONDS}s"
+  echo "fuzz_$name: replaying $(find "$target" -maxdepth 1 -type f | wc -l) corpus inputs, then fuzzing ${FUZZ_SECONDS}s"
   ./build-fuzz/fuzz/fuzz_"$name" -runs=0 "$target" > "$work/replay.log" 2>&1 || { cat "$work/replay.log"; exit 1; }
   ./build-fuzz/fuzz/fuzz_"$name" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$work/" "$work" "$target" > "$work/fuzz.log" 2>&1 || { tail -50 "$work/fuzz.log"; exit 1; }

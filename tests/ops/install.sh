@@ -119,6 +119,7 @@ dpkg -r ipfs-kit > /tmp/dpkg-r.log 2>&1 && echo "ok dpkg -r" || fail "dpkg -r: $
 EOF
 mkdir -p "$TMP/overlay/upper/mnt/ipfskit-test"
 cp "$DEB" "$TMP/in-root.sh" "$TMP/overlay/upper/mnt/ipfskit-test/"
+# shellcheck disable=SC2016 # the script runs in the new namespace, with its own $1 and $2
 unshare --mount --propagation private sh -c '
   set -e
   o=$1

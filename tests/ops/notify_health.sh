@@ -14,7 +14,7 @@
 . "$(dirname "$0")/../cli/lib.sh"
 K=$(realpath "$1")
 new_tmp
-cd "$TMP"
+cd "$TMP" || exit 1
 DAEMON_PID=""
 LISTENER_PID=""
 cleanup() {
