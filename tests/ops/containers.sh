@@ -103,7 +103,9 @@ ipfs-kit config get daemon.api_token > "$IPFS_KIT_PATH/../seen-token"
 echo first >> "$IPFS_KIT_PATH/../order"
 EOF
 chmod +x "$r/container-init.d/10-first.sh"
+# shellcheck disable=SC2016 # expanded by the init script, not here
 printf 'echo second >> "$IPFS_KIT_PATH/../order"\n' > "$r/container-init.d/20-second.sh"   # not executable: sh runs it
+# shellcheck disable=SC2016
 printf 'echo never >> "$IPFS_KIT_PATH/../order"\n' > "$r/container-init.d/30-ignored.txt"  # not *.sh: skipped
 entry "$r" daemon-only IPFS_KIT_API_TOKEN=init-token || fail "init scripts: $(cat "$r/err")"
 expect_eq "init scripts run in name order, only *.sh" "first second" "$(tr '\n' ' ' < "$r/order" | sed 's/ $//')"
