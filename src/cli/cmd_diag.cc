@@ -2,7 +2,9 @@
 // ipfs-kit completion bash|zsh (hidden): completion scripts from the command tree.
 #include <cstdio>
 
+#include "api/open.h"
 #include "cli/app.h"
+#include "client/http_client.h"
 #include "cli/completion.h"
 
 namespace ipfskit::cli {
@@ -21,22 +23,27 @@ struct HealthReport {
 // repository opens and answers, and its RPC resolves the empty directory.
 // Each failure names the step that failed.
 Result<HealthReport> check_healthy(Context& ctx, long timeout_ms) {
-  auto state = TRY(ctx.running_daemon());
-  if (!state) return make_error(Code::kUnavailable, "unhealthy: no daemon is running on " + ctx.repo_path());
+  api::OpenOptions o;
+  o.repo_path = ctx.repo_path();
+  o.config_flag = ctx.config_flag;
+  auto endpoints = TRY(api::find_daemon(o));
+  if (!endpoints) return make_error(Code::kUnavailable, "unhealthy: no daemon is running on " + ctx.repo_path());
   HealthReport report;
-  report.pid = state->pid;
 
-  client::HttpClient api = TRY(ctx.api());
+  // The daemon's own endpoints, with a bound on each request: a hung daemon
+  // is unhealthy, not a hung health check.
+  client::HttpClient api("http://" + endpoints->api, endpoints->token);
   api.set_timeout_ms(timeout_ms);
   auto health = api.get("/health");
   if (!health) return make_error(health.error().code(), "unhealthy: the management API does not answer: " + health.error().message());
   auto j = nlohmann::json::parse(health->body, nullptr, false);
   if (!j.is_discarded() && j.contains("status") && j["status"].is_string()) report.health = j["status"].get<std::string>();
+  if (!j.is_discarded() && j.contains("pid") && j["pid"].is_number_integer()) report.pid = j["pid"].get<int>();
   if (health->status != 200 || report.health != "healthy")
     return make_error(Code::kUnavailable, "unhealthy: /health answered " + std::to_string(health->status) + " (" +
                                               (report.health.empty() ? "no status" : report.health) + ")");
 
-  client::HttpClient rpc = TRY(ctx.rpc());
+  client::HttpClient rpc("http://" + endpoints->rpc, endpoints->token);
   rpc.set_timeout_ms(timeout_ms);
   auto stat = rpc.post(std::string("/api/v0/dag/stat?arg=") + kEmptyDirectory + "&progress=false");
   if (!stat) return make_error(stat.error().code(), "unhealthy: the RPC does not answer: " + stat.error().message());
