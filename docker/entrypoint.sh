@@ -83,6 +83,7 @@ if [ -n "$token" ]; then
   set_config daemon.api_token "$token"
   chmod 600 "$IPFS_KIT_PATH/config.json"
 else
+  # A token already in config.json (shown as "(set)"): the listeners may be public.
   configured=$(kit config get daemon.api_token 2> /dev/null || true)
   [ "$configured" = null ] && configured=""
   [ -n "$configured" ] && token=$configured

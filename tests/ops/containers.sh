@@ -37,6 +37,8 @@ entry() {
     IPFS_KIT_GATEWAY_PORT="$GW_PORT" IPFS_KIT_MCP_PORT="$MCP_PORT" "$@" "$ENTRY" "$mode" > "$root/out" 2> "$root/err"
 }
 conf() { IPFS_KIT_PATH="$1/data" ipfs-kit config get "$2"; }
+# `config get` shows a set token as "(set)": read it from the file.
+token_of() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["daemon"]["api_token"])' "$1/data/config.json"; }
 
 # ---- every mode, with a token ----
 echo -n "t0ken-from-file" > token
@@ -44,7 +46,7 @@ for mode in all daemon-only ipfs-only mcp-only cluster; do
   r=$TMP/root-$mode
   entry "$r" "$mode" IPFS_KIT_API_TOKEN_FILE="$TMP/token" || fail "$mode: entrypoint failed: $(cat "$r/err")"
   [ -f "$r/data/config.json" ] && [ -f "$r/data/keystore/self.key" ] && pass || fail "$mode: first run initializes the repository"
-  expect_eq "$mode: token from the file" "t0ken-from-file" "$(conf "$r" daemon.api_token)"
+  expect_eq "$mode: token from the file" "t0ken-from-file" "$(token_of "$r")"
   expect_eq "$mode: config.json is private" 600 "$(stat -c %a "$r/data/config.json")"
   expect_eq "$mode: gateway on 0.0.0.0" "0.0.0.0:$GW_PORT" "$(conf "$r" daemon.gateway_address)"
   case $mode in
@@ -65,7 +67,7 @@ entry "$TMP/root-all" all IPFS_KIT_API_TOKEN=other-token || fail "second start: 
 id2=$(IPFS_KIT_PATH="$TMP/root-all/data" ipfs-kit id --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["ID"])')
 expect_eq "a second start keeps the identity" "$id1" "$id2"
 grep -q "initializing" "$TMP/root-all/err" && fail "a second start initialized again" || pass
-expect_eq "IPFS_KIT_API_TOKEN wins and replaces the token" other-token "$(conf "$TMP/root-all" daemon.api_token)"
+expect_eq "IPFS_KIT_API_TOKEN wins and replaces the token" other-token "$(token_of "$TMP/root-all")"
 
 # ---- without a token: nothing that writes is reachable from outside ----
 r=$TMP/root-open
@@ -99,7 +101,7 @@ mkdir -p "$r/container-init.d"
 cat > "$r/container-init.d/10-first.sh" << 'EOF'
 #!/bin/sh
 # executable: run; the repository exists and is configured already
-ipfs-kit config get daemon.api_token > "$IPFS_KIT_PATH/../seen-token"
+ipfs-kit config get daemon.api_address > "$IPFS_KIT_PATH/../seen-address"
 echo first >> "$IPFS_KIT_PATH/../order"
 EOF
 chmod +x "$r/container-init.d/10-first.sh"
@@ -109,7 +111,7 @@ printf 'echo second >> "$IPFS_KIT_PATH/../order"\n' > "$r/container-init.d/20-se
 printf 'echo never >> "$IPFS_KIT_PATH/../order"\n' > "$r/container-init.d/30-ignored.txt"  # not *.sh: skipped
 entry "$r" daemon-only IPFS_KIT_API_TOKEN=init-token || fail "init scripts: $(cat "$r/err")"
 expect_eq "init scripts run in name order, only *.sh" "first second" "$(tr '\n' ' ' < "$r/order" | sed 's/ $//')"
-expect_eq "init scripts see the configured repository" init-token "$(cat "$r/seen-token")"
+expect_eq "init scripts see the configured repository" "0.0.0.0:$API_PORT" "$(cat "$r/seen-address")"
 printf 'exit 3\n' > "$r/container-init.d/40-fails.sh"
 entry "$r" daemon-only IPFS_KIT_API_TOKEN=init-token && fail "a failing init script did not stop the start" || pass
 
