@@ -4,6 +4,8 @@
 #   time  <= 0.25 x the JS reference importer on the same file
 #   peak RSS < 64 MiB
 # Usage: bench/add_hashing.sh [BUILD_DIR]   (RUNS=5 by default)
+# TIMES_<label> and RSS_<label> are set by measure() (lib.sh) through eval.
+# shellcheck disable=SC2154
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 BUILD=$(realpath "${1:-../build}")
@@ -25,10 +27,10 @@ measure openssl "$RUNS" openssl dgst -sha256 "$FILE"
 measure ours "$RUNS" "$K" add -Q -n "$FILE"
 measure js 3 node ref-add.mjs "$FILE"
 
-t_openssl=$(median $TIMES_openssl)
-t_ours=$(median $TIMES_ours)
-t_js=$(median $TIMES_js)
-rss_ours=$(max_of $RSS_ours)
+t_openssl=$(median "$TIMES_openssl")
+t_ours=$(median "$TIMES_ours")
+t_js=$(median "$TIMES_js")
+rss_ours=$(max_of "$RSS_ours")
 echo
 echo "1 GiB file, median of $RUNS runs (JS: 3), $(nproc) CPUs"
 printf '  %-36s %8s s   runs:%s\n' "openssl dgst -sha256" "$t_openssl" "$TIMES_openssl"

@@ -52,7 +52,7 @@ for _ in $(seq "$RUNS"); do
   start_times="$start_times $(awk -v a="$s" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')"
   "$K" daemon stop > /dev/null
 done
-start_ms=$(median $start_times)
+start_ms=$(median "$start_times")
 echo "  runs (ms):$start_times"
 
 "$T" bytes daemon-4k 4096 > "$DATA/www/file.bin"
@@ -99,7 +99,7 @@ for _ in $(seq "$RUNS"); do
 done
 echo "  ours  (req/s):$ours_rps   errors $ours_errors"
 echo "  nginx (req/s):$nginx_rps   errors $nginx_errors"
-ours_med=$(median $ours_rps); nginx_med=$(median $nginx_rps)
+ours_med=$(median "$ours_rps"); nginx_med=$(median "$nginx_rps")
 
 echo "== 1 GiB: gateway download vs ipfs-kit cat (interleaved, $RUNS runs each) =="
 gw_times="" cat_times=""
@@ -131,7 +131,7 @@ check "RSS under load (MiB, peak seen)" "$(mib "$rss_load")" "<" 64
 check "nginx / ours requests per second, 4 KiB (<= 1/0.7)" "$(ratio "$nginx_med" "$ours_med")" "<=" 1.429
 echo "  (ours $ours_med req/s, nginx $nginx_med req/s: ours is $(ratio "$ours_med" "$nginx_med") x nginx)"
 check "wrk errors against ours (c64 rounds)" "$ours_errors" "<=" 0
-check "gateway 1 GiB download / ipfs-kit cat" "$(ratio "$(median $gw_times)" "$(median $cat_times)")" "<=" 1.0
+check "gateway 1 GiB download / ipfs-kit cat" "$(ratio "$(median "$gw_times")" "$(median "$cat_times")")" "<=" 1.0
 check "wrk errors in the ${SOAK_SECONDS}s c256 soak" "$soak_errors" "<=" 0
 check "RSS 3 s after the soak / before it" "$(ratio "$rss_after" "$rss_before")" "<=" 1.5
 [ "$BENCH_FAILURES" -eq 0 ]

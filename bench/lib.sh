@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Benchmark helpers: timed runs, medians, ratio checks.
 # This machine is shared and noisy, so every figure is a median of several
 # runs, and targets are ratios against a reference measured in the same run.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2086,SC2154  # timing lists are word-split on purpose; TIMES_* are set by lib.sh's measure
 # Issue 9's MCP targets, with the reference measured in the same run:
 #   tools/call pin_ls (limit 100) over Streamable HTTP on 1,000,000 pins   median < 20 ms
 #     (reference: the same page through `ipfs-kit pin ls --limit 100`, a process per call)

@@ -6,6 +6,8 @@
 #   pin ls --limit 100 on 1,000,000 pins     <  50 ms
 #   pin add of 100,000 CIDs from stdin       <  10 s
 # Usage: bench/repo.sh [BUILD_DIR]   (RUNS=7 by default; BENCH_DIR for the data, default /tmp/ipfskit-bench)
+# TIMES_<label> and RSS_<label> are set by measure() (lib.sh) through eval.
+# shellcheck disable=SC2154
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 BUILD=$(realpath "${1:-../build}")
@@ -32,8 +34,8 @@ for _ in $(seq "$RUNS"); do
   /usr/bin/time -f "%e" -o /tmp/ipfskit-bench-t.$$ "$K" add -Q "$FILE" > /dev/null
   add_times="$add_times $(cat /tmp/ipfskit-bench-t.$$)"
 done
-t_add=$(median $add_times)
-t_cp=$(median $cp_times)
+t_add=$(median "$add_times")
+t_cp=$(median "$cp_times")
 printf '  %-28s %8s s   runs:%s\n' "cp FILE DST && sync" "$t_cp" "$cp_times"
 printf '  %-28s %8s s   runs:%s\n' "ipfs-kit add (durable)" "$t_add" "$add_times"
 ROOT=$("$K" add -Q -n "$FILE")
@@ -41,8 +43,8 @@ ROOT=$("$K" add -Q -n "$FILE")
 echo "== cat of the 1 GiB file vs openssl dgst -sha256 =="
 measure openssl "$RUNS" openssl dgst -sha256 "$FILE"
 measure cat "$RUNS" "$K" cat "$ROOT"
-t_openssl=$(median $TIMES_openssl)
-t_cat=$(median $TIMES_cat)
+t_openssl=$(median "$TIMES_openssl")
+t_cat=$(median "$TIMES_cat")
 printf '  %-28s %8s s   runs:%s\n' "openssl dgst -sha256" "$t_openssl" "$TIMES_openssl"
 printf '  %-28s %8s s   runs:%s\n' "ipfs-kit cat" "$t_cat" "$TIMES_cat"
 "$K" cat "$ROOT" | cmp - "$FILE" || { echo "FAIL: cat does not give back the file"; exit 1; }
@@ -59,8 +61,8 @@ for _ in $(seq "$RUNS"); do
   tree_times="$tree_times $(cat /tmp/ipfskit-bench-t.$$)"
 done
 measure js 5 node ref-add-tree.mjs "$DATA/small/tree"
-t_tree=$(median $tree_times)
-t_js=$(median $TIMES_js)
+t_tree=$(median "$tree_times")
+t_js=$(median "$TIMES_js")
 printf '  %-28s %8s s   runs:%s\n' "ipfs-kit add -r (durable)" "$t_tree" "$tree_times"
 printf '  %-28s %8s s   runs:%s\n' "JS reference (in memory)" "$t_js" "$TIMES_js"
 
@@ -79,7 +81,7 @@ if [ "$("$K" repo stat --json 2>/dev/null | sed 's/.*"Pins":\([0-9]*\).*/\1/')" 
 fi
 t_pin_add=$(cat "$PINS/pin-add-100k.time")
 measure pinls 7 "$K" pin ls --limit 100
-t_pinls=$(median $TIMES_pinls)
+t_pinls=$(median "$TIMES_pinls")
 printf '  %-28s %8s s\n' "pin add of 100,000 CIDs" "$t_pin_add"
 printf '  %-28s %8s s   runs:%s\n' "pin ls --limit 100" "$t_pinls" "$TIMES_pinls"
 [ "$("$K" pin ls --limit 100 | wc -l)" = 100 ] || { echo "FAIL: pin ls --limit 100 did not list 100 pins"; exit 1; }

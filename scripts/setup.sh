@@ -2,17 +2,29 @@
 # Installs what building and testing ipfs-kit needs on Debian 12, using only
 # Debian's packages (and npm for the interop test tooling, see tests/interop).
 # Safe to run repeatedly: it only calls apt when something is missing.
+#   scripts/setup.sh               everything ./scripts/test.sh needs
+#   scripts/setup.sh --build-only  what building the binary and its .deb needs (the Dockerfile's build stage)
 set -euo pipefail
 
-PACKAGES=(
-  build-essential cmake ninja-build pkg-config ccache clang libclang-rt-14-dev
+BUILD_PACKAGES=(
+  build-essential cmake ninja-build pkg-config file
   libssl-dev libboost-dev libboost-system-dev nlohmann-json3-dev libexpected-dev libcli11-dev libspdlog-dev
-  libsqlite3-dev libcurl4-openssl-dev
+  libsqlite3-dev libcurl4-openssl-dev libsystemd-dev
+  help2man
+)
+TEST_PACKAGES=(
+  ccache clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   time curl ca-certificates python3 prometheus
+  # operations checks: units, packaging, completions, man page, containers, compose and manifests
+  systemd man-db zsh shellcheck yamllint docker-compose util-linux
 )
-command -v node > /dev/null || PACKAGES+=(nodejs)
-command -v npm > /dev/null || PACKAGES+=(npm)
+PACKAGES=("${BUILD_PACKAGES[@]}")
+if [ "${1:-}" != "--build-only" ]; then
+  PACKAGES+=("${TEST_PACKAGES[@]}")
+  command -v node > /dev/null || PACKAGES+=(nodejs)
+  command -v npm > /dev/null || PACKAGES+=(npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

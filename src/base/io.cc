@@ -95,7 +95,13 @@ Status write_file_atomic(const std::string& path, ByteView data) {
   std::string tmp = path + ".tmp." + std::to_string(rd());
   {
     UniqueFd fd = TRY(open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644));
-    Status st = write_all(fd.get(), data, tmp);
+    // A replaced file keeps its permissions (a config.json holding a token
+    // that was made private stays private).
+    struct stat old;
+    Status st;
+    if (::stat(path.c_str(), &old) == 0 && ::fchmod(fd.get(), old.st_mode & 07777) != 0)
+      st = tl::unexpected(errno_error("chmod " + tmp));
+    if (st) st = write_all(fd.get(), data, tmp);
     if (st && ::fsync(fd.get()) != 0) st = tl::unexpected(errno_error("fsync " + tmp));
     if (!st) {
       ::unlink(tmp.c_str());

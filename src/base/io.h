@@ -75,7 +75,8 @@ Result<Bytes> read_file(const std::string& path);
 
 // Writes `data` to `path` atomically: a temporary file in the same directory,
 // fsync, rename over `path`, fsync of the directory. Readers see the old or
-// the new content, never a mix, even across a crash.
+// the new content, never a mix, even across a crash. A file that is replaced
+// keeps its permission bits; a new one is created 0644 (less the umask).
 Status write_file_atomic(const std::string& path, ByteView data);
 
 }  // namespace ipfskit

@@ -84,6 +84,7 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   app.set_version_flag("--version", std::string("ipfs-kit ") + kVersion);
+  app.set_help_all_flag("--help-all", "Print the help of every command and exit (the man page is made from it)");
   app.add_option("--repo", ctx.repo_flag, "repository directory (default $IPFS_KIT_PATH or ~/.ipfs-kit)");
   app.add_option("--config", ctx.config_flag, "configuration file (default <repo>/config.json)");
   app.add_flag("--json", ctx.json, "machine-readable JSON output");
@@ -107,12 +108,14 @@ int run(int argc, char** argv) {
   register_ops(app, ctx, action);
   register_psa(app, ctx, action);
   register_mcp(app, ctx, action);
+  register_diag(app, ctx, action);
   // The seeds' `ipfs add|get|cat|id` group: the same commands under `ipfs`.
   CLI::App* ipfs = app.add_subcommand("ipfs", "IPFS operations (the seeds' spelling of add, get, cat, id)");
   ipfs->require_subcommand(1);
   register_add(*ipfs, ctx, action);
   register_content(*ipfs, ctx, action);
   register_node(*ipfs, ctx, action);
+  register_completion(app, action);
 
   try {
     app.parse(argc, argv);

@@ -63,6 +63,9 @@ void register_daemon(CLI::App& app, Context& ctx, Action& action);   // daemon s
 void register_ops(CLI::App& app, Context& ctx, Action& action);      // backend, health, metrics, log
 void register_psa(CLI::App& app, Context& ctx, Action& action);      // psa token
 void register_mcp(CLI::App& app, Context& ctx, Action& action);      // mcp stdio|serve
+void register_diag(CLI::App& app, Context& ctx, Action& action);     // diag healthy
+// The hidden `completion bash|zsh`; `app` is the root command, walked when it runs.
+void register_completion(CLI::App& app, Action& action);
 
 // Parses "key=value" into the pair; InvalidArgument otherwise.
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv);

@@ -70,8 +70,8 @@ size_t on_read(char* buf, size_t size, size_t n, void* user) {
   return *r;
 }
 
-Result<Response> perform(const std::string& url, const std::string& token, const char* method, const std::string* body,
-                         const std::string& content_type, Transfer& t) {
+Result<Response> perform(const std::string& url, const std::string& token, long timeout_ms, const char* method,
+                         const std::string* body, const std::string& content_type, Transfer& t) {
   global_init();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return internal_error("curl_easy_init failed");
@@ -82,6 +82,7 @@ Result<Response> perform(const std::string& url, const std::string& token, const
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  if (timeout_ms > 0) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -104,7 +105,9 @@ Result<Response> perform(const std::string& url, const std::string& token, const
   curl_easy_cleanup(curl);
   if (t.error) return tl::unexpected(*t.error);
   if (rc != CURLE_OK) {
-    Code code = rc == CURLE_COULDNT_CONNECT ? Code::kUnavailable : Code::kIOError;
+    Code code = rc == CURLE_COULDNT_CONNECT      ? Code::kUnavailable
+                : rc == CURLE_OPERATION_TIMEDOUT ? Code::kTimeout
+                                                 : Code::kIOError;
     return make_error(code, "request to the daemon (" + url + ") failed: " + curl_easy_strerror(rc));
   }
   return std::move(t.response);
@@ -114,12 +117,12 @@ Result<Response> perform(const std::string& url, const std::string& token, const
 
 Result<Response> HttpClient::get(const std::string& path) {
   Transfer t;
-  return perform(base_ + path, token_, "GET", nullptr, "", t);
+  return perform(base_ + path, token_, timeout_ms_, "GET", nullptr, "", t);
 }
 
 Result<Response> HttpClient::post(const std::string& path, const std::string& body, const std::string& content_type) {
   Transfer t;
-  return perform(base_ + path, token_, "POST", &body, content_type, t);
+  return perform(base_ + path, token_, timeout_ms_, "POST", &body, content_type, t);
 }
 
 Result<Response> HttpClient::post_stream(const std::string& path, const std::string& content_type, BodySource body,
@@ -127,7 +130,7 @@ Result<Response> HttpClient::post_stream(const std::string& path, const std::str
   Transfer t;
   t.source = std::move(body);
   t.sink = std::move(sink);
-  return perform(base_ + path, token_, "POST", nullptr, content_type, t);
+  return perform(base_ + path, token_, timeout_ms_, "POST", nullptr, content_type, t);
 }
 
 std::string url_encode(std::string_view s) {

@@ -33,6 +33,11 @@ class HttpClient {
   // `base` like "http://127.0.0.1:8887"; `token` sent as a Bearer token when set.
   HttpClient(std::string base, std::string token) : base_(std::move(base)), token_(std::move(token)) {}
 
+  // Bounds each whole request (0, the default: only connecting is bounded,
+  // at 5 s, since adds and exports may stream for long). A request that runs
+  // out of time fails with Timeout.
+  void set_timeout_ms(long ms) { timeout_ms_ = ms; }
+
   Result<Response> get(const std::string& path);
   Result<Response> post(const std::string& path, const std::string& body = "", const std::string& content_type = "");
   // POST with a streamed body (chunked) and a streamed response. The response
@@ -43,6 +48,7 @@ class HttpClient {
 
  private:
   std::string base_, token_;
+  long timeout_ms_ = 0;
 };
 
 // Percent-encodes a query parameter value.

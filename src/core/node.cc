@@ -18,6 +18,7 @@
 #include "codec/dagpb.h"
 #include "dag/dag.h"
 #include "multiformats/multicodec.h"
+#include "unixfs/directory.h"
 #include "unixfs/tree_export.h"
 
 namespace ipfskit::core {
@@ -47,6 +48,10 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& repo_path, const std
   o.create = create;
   n->repo_ = TRY(repo::Repo::open(repo_path, o));
   n->workers_ = workers == 0 ? ThreadPool::default_size() : workers;
+  // Every repository holds the empty directory, as Kubo's does from `init`
+  // (health checks resolve it; GC keeps it). Best effort: a repository we may
+  // only read is still readable.
+  (void)n->ensure_empty_directory();
   return n;
 }
 
@@ -567,6 +572,22 @@ Status Node::pin_verify(const std::function<Status(const PinVerifyResult&)>& fn,
 
 // ---- repository ----
 
+namespace {
+
+// The empty directory with Kubo's default options (CIDv0, sha2-256).
+Result<unixfs::NodeRef> empty_directory(BlockSink* sink) {
+  unixfs::DagOptions defaults;
+  return unixfs::put_empty_directory(unixfs::CidBuilder(defaults), sink);
+}
+
+}  // namespace
+
+Status Node::ensure_empty_directory() {
+  unixfs::NodeRef dir = TRY(empty_directory(nullptr));
+  if (TRY(repo_->blocks().has(dir.cid))) return {};
+  return empty_directory(&repo_->blocks()).map([](const unixfs::NodeRef&) {});
+}
+
 Result<GcReport> Node::gc(const std::function<void(const Cid&)>& on_removed) {
   // Exclusive: waits for adds and pins in progress, and holds new ones off.
   UniqueFd lock = TRY(repo::lock_file(repo_->blocks().gc_lock_path(), /*exclusive=*/true));
@@ -590,6 +611,8 @@ Result<GcReport> Node::gc(const std::function<void(const Cid&)>& on_removed) {
     }, wo);
     if (!st) return tl::unexpected(st.error().wrap("garbage collection stopped: pinned DAG " + p.cid.to_string()));
   }
+  // Kept whether pinned or not: health checks resolve it.
+  live.insert(mh_key(TRY(empty_directory(nullptr)).cid));
   GcReport report;
   std::vector<std::pair<Bytes, Cid>> dead;
   TRY_STATUS(repo_->blocks().for_each([&](const Multihash& mh, uint64_t codec, uint64_t size) -> Status {

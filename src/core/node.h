@@ -163,6 +163,10 @@ class Node {
   Status pin_verify(const std::function<Status(const PinVerifyResult&)>& fn, bool only_failures = false);
 
   // ---- repository ----
+  // Stores the empty UnixFS directory (QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn)
+  // when it is missing. Health checks resolve it (as Kubo's container health
+  // check does), so the daemon stores it at start and gc() never removes it.
+  Status ensure_empty_directory();
   Result<GcReport> gc(const std::function<void(const Cid&)>& on_removed = nullptr);
   Result<RepoStat> repo_stat();
   // Re-hashes every block; `on_bad` names each bad block.

@@ -117,6 +117,7 @@ Status Service::start() {
   lock_.emplace(TRY(InstanceLock::acquire(repo_)));
 
   node_ = TRY(core::Node::open(repo_, o_.config_path, o_.workers));
+  TRY_STATUS(node_->ensure_empty_directory());
   {
     Config c = TRY(Config::load_or_default(config_path_));
     std::lock_guard lock(config_mu_);
@@ -182,6 +183,9 @@ Status Service::listen_all() {
   api_->set_filter([this](const http::Request& req) -> std::optional<http::Response> {
     // The Pinning Service API authenticates with its own tokens.
     if (req.path == "/psa" || req.path.rfind("/psa/", 0) == 0) return std::nullopt;
+    // Liveness and readiness probes (Kubernetes, Docker, load balancers)
+    // cannot send a secret: /health answers without the token.
+    if (req.path == "/health" && req.method == "GET") return std::nullopt;
     if (auto denied = filter_auth(req)) {
       http::Response r = http::Response::json(401, nlohmann::json({{"error", denied->message()}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ipfs-kit\"");
@@ -265,18 +269,26 @@ void Service::loop() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGHUP);
+  if (auto w = notifier_.watchdog_interval())
+    logging::info("systemd", "watchdog enabled", {{"interval_ms", std::to_string(w->count() / 1000)}});
   for (;;) {
-    timespec timeout{1, 0};
+    const auto wait = notifier_.next_wakeup();
+    timespec timeout{static_cast<time_t>(wait.count() / 1000), static_cast<long>(wait.count() % 1000) * 1000000};
     int sig = ::sigtimedwait(&set, nullptr, &timeout);
     if (sig == SIGTERM || sig == SIGINT) {
       logging::info("daemon", "stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      notifier_.stopping();
       return;
     }
+    notifier_.ping_watchdog();
     if (sig == SIGHUP) {
+      notifier_.reloading();
       reload_config("SIGHUP");
       config_mtime_ns_ = mtime_ns(config_path_);
+      notifier_.ready("reloaded the configuration; serving");
     }
-    // Periodic work, about once a second.
+    // Periodic work, about once a second (more often when a short watchdog
+    // interval wakes the loop; all of it is cheap).
     const int64_t m = mtime_ns(config_path_);
     if (m != config_mtime_ns_) {
       config_mtime_ns_ = m;
@@ -580,6 +592,8 @@ int run(const Options& options) {
                 a["rpc"].get<std::string>().c_str(), a["gateway"].get<std::string>().c_str(), options.repo.c_str());
     std::fflush(stdout);
   }
+  service.notifier().ready("serving: API http://" + a["api"].get<std::string>() + ", RPC http://" +
+                           a["rpc"].get<std::string>() + ", gateway http://" + a["gateway"].get<std::string>());
   service.loop();
   service.shutdown();
   return 0;

@@ -16,6 +16,7 @@
 #include "core/node.h"
 #include "daemon/daemon.h"
 #include "daemon/lifecycle.h"
+#include "daemon/notify.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
@@ -42,8 +43,10 @@ class Service : public api::Operations {
 
   // Opens everything and starts listening. Errors name what failed.
   Status start();
-  // Serves until SIGTERM/SIGINT, handling SIGHUP and periodic work.
+  // Serves until SIGTERM/SIGINT, handling SIGHUP and periodic work, and
+  // keeps systemd informed (ready, reloading, stopping, watchdog pings).
   void loop();
+  SystemdNotifier& notifier() { return notifier_; }
   void shutdown();
 
   // ---- api::Operations (the management API serves these) ----
@@ -104,6 +107,7 @@ class Service : public api::Operations {
   gateway::GatewayContext gateway_ctx_;
   std::vector<std::string> allowed_origins_;
 
+  SystemdNotifier notifier_;
   std::atomic<bool> serving_{true};
   std::mutex health_mu_;
   BackendHealth ipfs_health_;

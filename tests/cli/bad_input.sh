@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 K=$(realpath "$1")
 new_tmp
-cd "$TMP"
+cd "$TMP" || exit 1
 
 # expect_error NAME [stdin-file] -- ARGS...
 expect_error() {

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 K=$(realpath "$1")
 new_tmp
-cd "$TMP"
+cd "$TMP" || exit 1
 trap '"$K" daemon stop > /dev/null 2>&1; rm -rf "$TMP"' EXIT
 for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
 missing=QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nx
@@ -49,8 +49,8 @@ batches() {  # batches LABEL: every check, on whatever the repository is served 
 
   # block rm x,bad-cid,y: both removed, the malformed one reported (exit 2).
   local x y
-  x=$(printf "x-$mode" | "$K" block put)
-  y=$(printf "y-$mode" | "$K" block put)
+  x=$(printf 'x-%s' "$mode" | "$K" block put)
+  y=$(printf 'y-%s' "$mode" | "$K" block put)
   "$K" block rm "$x,not-a-cid,$y" > out.txt 2> err.txt; code=$?
   expect_eq "$mode: block rm with a malformed CID exits 2" 2 $code
   expect_eq "$mode: block rm removed the others" 2 "$(grep -c '^removed ' out.txt)"
@@ -60,7 +60,7 @@ batches() {  # batches LABEL: every check, on whatever the repository is served 
   for f in f1 f2 f3; do echo "$f-$mode" > "$f"; done
   "$K" add --parallel -q f1,f2,f3 > out.txt 2> err.txt && pass || fail "$mode: add --parallel: $(cat err.txt)"
   expect_eq "$mode: add --parallel added three" 3 "$(wc -l < out.txt)"
-  for cid in $(cat out.txt); do "$K" pin ls "$cid" > /dev/null 2>&1 && pass || fail "$mode: $cid not pinned"; done
+  while read -r cid; do "$K" pin ls "$cid" < /dev/null > /dev/null 2>&1 && pass || fail "$mode: $cid not pinned"; done < out.txt
   # A missing input is refused before anything is added.
   "$K" add --parallel f1,nothing-here > out.txt 2> err.txt; code=$?
   expect_eq "$mode: add --parallel with a missing path exits 3" 3 $code

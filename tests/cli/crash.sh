@@ -9,35 +9,35 @@
 K=$(realpath "$1")
 T=$(realpath "$2")
 new_tmp
-cd "$TMP"
+cd "$TMP" || exit 1
 
 ROUNDS=${CRASH_ROUNDS:-25}
 declare -A good   # CID -> file it came from
 i=0
 for round in $(seq "$ROUNDS"); do
   # Content that was acknowledged before this round.
-  "$T" bytes "crash-$round" $(( (RANDOM % 8 + 1) * 1048576 + RANDOM )) > in-$round.bin
+  "$T" bytes "crash-$round" "$(( (RANDOM % 8 + 1) * 1048576 + RANDOM ))" > "in-$round.bin"
   if [ $((round % 3)) = 0 ]; then
     # Also a tree of small files, to hit directory and batch-write paths.
-    mkdir -p tree-$round && "$T" tree tree-$round "crash-tree-$round" 60 300000
-    target=(-r tree-$round)
+    mkdir -p "tree-$round" && "$T" tree "tree-$round" "crash-tree-$round" 60 300000
+    target=(-r "tree-$round")
   else
-    target=(in-$round.bin)
+    target=("in-$round.bin")
   fi
-  "$K" add -Q "${target[@]}" > out-$round.txt 2> err-$round.txt &
+  "$K" add -Q "${target[@]}" > "out-$round.txt" 2> "err-$round.txt" &
   pid=$!
   # Kill at a random moment: before, during or after the write.
   sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
   kill -9 $pid 2> /dev/null
   wait $pid 2> /dev/null
   status=$?
-  if [ $status = 0 ] && [ -s out-$round.txt ] && [ $((round % 3)) != 0 ]; then
-    good[$(cat out-$round.txt)]=in-$round.bin
+  if [ "$status" = 0 ] && [ -s "out-$round.txt" ] && [ $((round % 3)) != 0 ]; then
+    good[$(cat "out-$round.txt")]=in-$round.bin
     i=$((i + 1))
   fi
   # A clean add after every crash must always succeed and be readable.
-  "$T" bytes "after-$round" 300000 > after-$round.bin
-  c=$("$K" add -Q after-$round.bin) || fail "add after crash $round failed"
+  "$T" bytes "after-$round" 300000 > "after-$round.bin"
+  c=$("$K" add -Q "after-$round.bin") || fail "add after crash $round failed"
   good[$c]=after-$round.bin
 done
 echo "$ROUNDS kills, $i adds completed before their kill"

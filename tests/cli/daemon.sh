@@ -15,7 +15,7 @@
 K=$(realpath "$1")
 T=$(realpath "$2")
 new_tmp
-cd "$TMP"
+cd "$TMP" || exit 1
 LOCAL="$TMP/local"  # a repository without a daemon, for comparing outputs
 trap '"$K" daemon stop > /dev/null 2>&1; rm -rf "$TMP"' EXIT
 
@@ -164,19 +164,19 @@ interrupted=0
 for round in $(seq "${DAEMON_CRASH_ROUNDS:-6}"); do
   "$K" daemon start --detach > /dev/null || { fail "start in crash round $round"; break; }
   pids=()
-  for j in 1 2 3; do "$T" bytes "dcrash-$round-$j" $(( (RANDOM % 16 + 2) * 1048576 + RANDOM )) > in-$round-$j.bin; done
+  for j in 1 2 3; do "$T" bytes "dcrash-$round-$j" "$(( (RANDOM % 16 + 2) * 1048576 + RANDOM ))" > "in-$round-$j.bin"; done
   for j in 1 2 3; do
     # The content arrives in two pieces with a pause between, so that the
     # kill finds some adds mid-upload and others finished.
-    ( { head -c 1048576 in-$round-$j.bin; sleep "0.$((RANDOM % 5))$((RANDOM % 10))"; tail -c +1048577 in-$round-$j.bin; } |
-        "$K" add -Q > out-$round-$j.txt 2> /dev/null; echo $? > rc-$round-$j.txt ) &
+    ( { head -c 1048576 "in-$round-$j.bin"; sleep "0.$((RANDOM % 5))$((RANDOM % 10))"; tail -c +1048577 "in-$round-$j.bin"; } |
+        "$K" add -Q > "out-$round-$j.txt" 2> /dev/null; echo $? > "rc-$round-$j.txt" ) &
     pids+=($!)
   done
   sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
   kill -9 "$(state pid)" 2> /dev/null
   wait "${pids[@]}"
   for j in 1 2 3; do
-    if [ "$(cat rc-$round-$j.txt)" = 0 ] && [ -s out-$round-$j.txt ]; then good[$(cat out-$round-$j.txt)]=in-$round-$j.bin
+    if [ "$(cat "rc-$round-$j.txt")" = 0 ] && [ -s "out-$round-$j.txt" ]; then good[$(cat "out-$round-$j.txt")]=in-$round-$j.bin
     else interrupted=$((interrupted + 1)); fi
   done
 done

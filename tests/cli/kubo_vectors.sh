@@ -6,7 +6,7 @@
 K=$(realpath "$1")
 T=$(realpath "$2")
 new_tmp
-cd "$TMP"
+cd "$TMP" || exit 1
 
 # add -Q -n of Kubo's deterministic bytes, streamed through standard input.
 det() {  # det SEED SIZE WANT [add flags...]

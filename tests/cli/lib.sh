@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for command-line tests. Each test script sources this file.
 set -u
 FAILURES=0

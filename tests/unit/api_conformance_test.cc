@@ -374,14 +374,16 @@ TEST_P(ApiConformance, RepositoryGcStatVerifyAndIdentity) {
   ASSERT_TRUE(gc);
   EXPECT_EQ(removed, std::vector<std::string>{gone.to_string()});
   EXPECT_EQ(gc->removed_blocks, 1u);
+  // What stays: the pinned block, and the empty directory every repository holds.
+  const Cid empty_dir = *Cid::parse("QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn");
   auto stat = c().repo_stat();
   ASSERT_TRUE(stat);
-  EXPECT_EQ(stat->blocks, 1u);
+  EXPECT_EQ(stat->blocks, 2u);
   EXPECT_EQ(stat->pins, 1u);
-  EXPECT_EQ(stat->block_bytes, c().block_stat(kept)->size);
+  EXPECT_EQ(stat->block_bytes, c().block_stat(kept)->size + c().block_stat(empty_dir)->size);
   auto verify = c().repo_verify(nullptr);
   ASSERT_TRUE(verify);
-  EXPECT_EQ(verify->checked, 1u);
+  EXPECT_EQ(verify->checked, 2u);
   EXPECT_EQ(verify->bad, 0u);
   auto id = c().id();
   ASSERT_TRUE(id);
