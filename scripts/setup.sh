@@ -9,7 +9,7 @@ set -euo pipefail
 BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config file
   libssl-dev libboost-dev libboost-system-dev nlohmann-json3-dev libexpected-dev libcli11-dev libspdlog-dev
-  libsqlite3-dev libcurl4-openssl-dev libsystemd-dev
+  libsqlite3-dev libcurl4-openssl-dev libsystemd-dev libfuse3-dev
   help2man
 )
 TEST_PACKAGES=(
@@ -18,6 +18,8 @@ TEST_PACKAGES=(
   time curl ca-certificates python3 prometheus
   # operations checks: units, packaging, completions, man page, containers, compose and manifests
   systemd man-db zsh shellcheck yamllint docker-compose util-linux
+  # the FUSE mount's tests: fusermount3, getfattr, rsync
+  fuse3 attr rsync
 )
 PACKAGES=("${BUILD_PACKAGES[@]}")
 if [ "${1:-}" != "--build-only" ]; then

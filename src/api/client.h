@@ -42,6 +42,7 @@
 #include "blockstore/blockstore.h"
 #include "core/add_options.h"
 #include "core/node.h"
+#include "mfs/mfs.h"
 #include "multiformats/cid.h"
 #include "repo/pins.h"
 #include "unixfs/exporter.h"
@@ -179,6 +180,28 @@ class Client : public Operations {
   virtual Status psa_token_remove(const std::string& name) = 0;
   // [{"name", "created"}], by name.
   virtual Result<nlohmann::json> psa_tokens() = 0;
+
+  // ---- MFS (Kubo's `ipfs files`; mfs/mfs.h has the semantics) ----
+  // Every change is durable when it returns. Reads take MFS paths or
+  // "/ipfs/<cid>/..." paths. ls `with_details`: each entry's type, size and
+  // CID (ls -l). LocalClient and RemoteClient implement them (api/files.cc);
+  // a client without MFS answers Unsupported.
+  virtual Result<mfs::Stat> files_stat(std::string_view) { return unsupported("this client has no MFS"); }
+  virtual Status files_ls(std::string_view, bool, const std::function<Status(const mfs::Listing&)>&) {
+    return unsupported("this client has no MFS");
+  }
+  virtual Status files_read(std::string_view, uint64_t, std::optional<uint64_t>, const std::function<Status(ByteView)>&) {
+    return unsupported("this client has no MFS");
+  }
+  virtual Status files_write(std::string_view, ByteReader&, const mfs::WriteOptions&) { return unsupported("this client has no MFS"); }
+  virtual Status files_mkdir(std::string_view, const mfs::MkdirOptions&) { return unsupported("this client has no MFS"); }
+  virtual Status files_cp(std::string_view, std::string_view, bool, bool) { return unsupported("this client has no MFS"); }
+  virtual Status files_mv(std::string_view, std::string_view) { return unsupported("this client has no MFS"); }
+  virtual Status files_rm(const std::vector<std::string>&, bool, bool) { return unsupported("this client has no MFS"); }
+  virtual Result<Cid> files_flush(std::string_view) { return unsupported("this client has no MFS"); }
+  virtual Status files_chcid(std::string_view, const mfs::CidPrefix&) { return unsupported("this client has no MFS"); }
+  virtual Status files_touch(std::string_view, int64_t, std::optional<uint32_t>) { return unsupported("this client has no MFS"); }
+  virtual Status files_chmod(std::string_view, uint32_t) { return unsupported("this client has no MFS"); }
 };
 
 // Any client's blocks as a BlockSource (for walks and readers that take one:

@@ -71,6 +71,21 @@ class LocalClient : public Client {
   Status psa_token_remove(const std::string& name) override;
   Result<nlohmann::json> psa_tokens() override;
 
+  // MFS (api/files.cc).
+  Result<mfs::Stat> files_stat(std::string_view path) override;
+  Status files_ls(std::string_view path, bool with_details, const std::function<Status(const mfs::Listing&)>& fn) override;
+  Status files_read(std::string_view path, uint64_t offset, std::optional<uint64_t> count,
+                    const std::function<Status(ByteView)>& out) override;
+  Status files_write(std::string_view path, ByteReader& data, const mfs::WriteOptions& options) override;
+  Status files_mkdir(std::string_view path, const mfs::MkdirOptions& options) override;
+  Status files_cp(std::string_view src, std::string_view dst, bool force, bool parents) override;
+  Status files_mv(std::string_view src, std::string_view dst) override;
+  Status files_rm(const std::vector<std::string>& paths, bool recursive, bool force) override;
+  Result<Cid> files_flush(std::string_view path) override;
+  Status files_chcid(std::string_view path, const mfs::CidPrefix& prefix) override;
+  Status files_touch(std::string_view path, int64_t seconds, std::optional<uint32_t> nanos) override;
+  Status files_chmod(std::string_view path, uint32_t mode) override;
+
   Result<nlohmann::json> health() override;
   Result<nlohmann::json> status() override;
   Result<nlohmann::json> backends(bool check_now) override;

@@ -79,6 +79,33 @@ class RoutedClient : public Client {
   Status psa_token_remove(const std::string& name) override { return daemon_->psa_token_remove(name); }
   Result<nlohmann::json> psa_tokens() override { return daemon_->psa_tokens(); }
 
+  // MFS: changes through the daemon, reads from the repository.
+  Result<mfs::Stat> files_stat(std::string_view path) override { return local_->files_stat(path); }
+  Status files_ls(std::string_view path, bool details, const std::function<Status(const mfs::Listing&)>& fn) override {
+    return local_->files_ls(path, details, fn);
+  }
+  Status files_read(std::string_view path, uint64_t offset, std::optional<uint64_t> count,
+                    const std::function<Status(ByteView)>& out) override {
+    return local_->files_read(path, offset, count, out);
+  }
+  Status files_write(std::string_view path, ByteReader& data, const mfs::WriteOptions& o) override {
+    return daemon_->files_write(path, data, o);
+  }
+  Status files_mkdir(std::string_view path, const mfs::MkdirOptions& o) override { return daemon_->files_mkdir(path, o); }
+  Status files_cp(std::string_view src, std::string_view dst, bool force, bool parents) override {
+    return daemon_->files_cp(src, dst, force, parents);
+  }
+  Status files_mv(std::string_view src, std::string_view dst) override { return daemon_->files_mv(src, dst); }
+  Status files_rm(const std::vector<std::string>& paths, bool recursive, bool force) override {
+    return daemon_->files_rm(paths, recursive, force);
+  }
+  Result<Cid> files_flush(std::string_view path) override { return daemon_->files_flush(path); }
+  Status files_chcid(std::string_view path, const mfs::CidPrefix& p) override { return daemon_->files_chcid(path, p); }
+  Status files_touch(std::string_view path, int64_t s, std::optional<uint32_t> ns) override {
+    return daemon_->files_touch(path, s, ns);
+  }
+  Status files_chmod(std::string_view path, uint32_t mode) override { return daemon_->files_chmod(path, mode); }
+
   Result<nlohmann::json> health() override { return daemon_->health(); }
   Result<nlohmann::json> status() override { return daemon_->status(); }
   Result<nlohmann::json> backends(bool check_now) override { return daemon_->backends(check_now); }

@@ -66,6 +66,8 @@ void register_mcp(CLI::App& app, Context& ctx, Action& action);      // mcp stdi
 void register_diag(CLI::App& app, Context& ctx, Action& action);     // diag healthy
 // The hidden `completion bash|zsh`; `app` is the root command, walked when it runs.
 void register_completion(CLI::App& app, Action& action);
+void register_files(CLI::App& app, Context& ctx, Action& action);    // files (MFS)
+void register_vfs(CLI::App& app, Context& ctx, Action& action);      // vfs mount|list|unmount (FUSE)
 
 // Parses "key=value" into the pair; InvalidArgument otherwise.
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv);

@@ -133,6 +133,25 @@ Validator cid_version() {
   };
 }
 
+// vfs.mounts: [{"mountpoint": "/abs/dir", "source": "/ipfs/<cid>" (optional)}].
+Validator mount_list() {
+  return [](json& j) -> std::string {
+    if (!j.is_array()) return "expected a list of {\"mountpoint\": \"/abs/dir\", \"source\": \"/ipfs/<cid>\"}";
+    if (j.size() > 64) return "at most 64 mounts";
+    for (auto& m : j) {
+      if (!m.is_object() || !m.contains("mountpoint") || !m["mountpoint"].is_string())
+        return "each mount needs a \"mountpoint\" string";
+      std::string mp = m["mountpoint"].get<std::string>();
+      if (mp.empty() || mp[0] != '/') return "mount points must be absolute paths";
+      for (auto& [k, v] : m.items()) {
+        if (k != "mountpoint" && k != "source") return "unknown mount field \"" + k + "\"";
+        if (k == "source" && !v.is_null() && !v.is_string()) return "\"source\" must be a string";
+      }
+    }
+    return "";
+  };
+}
+
 std::vector<ConfigKey> build_schema() {
   std::vector<ConfigKey> s = {
       {"daemon.pid_file", "daemon.pid", "pid file, relative to the repository unless absolute", nullable_string(), true},
@@ -185,6 +204,8 @@ std::vector<ConfigKey> build_schema() {
       {"import.hash", nullptr, "hash function for adds (null: sha2-256)", hash_function(), false},
       {"import.layout", nullptr, "balanced or trickle (null: balanced)",
        one_of({"balanced", "trickle"}, false, /*nullable=*/true), false},
+      {"vfs.mounts", json::array(), "FUSE mounts the daemon holds: [{\"mountpoint\": \"/dir\", \"source\": \"/ipfs/<cid>\"}]",
+       mount_list(), true},
   };
   s.insert(s.end(), rest.begin(), rest.end());
   return s;

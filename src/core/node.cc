@@ -613,6 +613,22 @@ Result<GcReport> Node::gc(const std::function<void(const Cid&)>& on_removed) {
   }
   // Kept whether pinned or not: health checks resolve it.
   live.insert(mh_key(TRY(empty_directory(nullptr)).cid));
+  // The MFS root (src/mfs/) is live like a recursive pin. It is read under
+  // the exclusive lock, so no MFS change is between writing its blocks and
+  // recording its root. `files cp /ipfs/<cid>` links content lazily, as
+  // Kubo's does: blocks under it that are not here are no reason to stop.
+  if (auto mfs_root = TRY(repo::meta_get(repo_->db(), kMfsRootKey))) {
+    Cid root = TRY(Cid::parse(*mfs_root).map_error([](const Error& e) { return e.wrap("MFS root in the index"); }));
+    dag::WalkOptions wo;
+    wo.leaves_by_presence = true;
+    wo.skip_missing = true;
+    wo.on_missing = [](const Cid&) -> Status { return {}; };
+    Status st = dag::walk(repo_->blocks(), root, [&](const Cid& c, ByteView) -> Status {
+      live.insert(mh_key(c));
+      return {};
+    }, wo);
+    if (!st) return tl::unexpected(st.error().wrap("garbage collection stopped: MFS root " + root.to_string()));
+  }
   GcReport report;
   std::vector<std::pair<Bytes, Cid>> dead;
   TRY_STATUS(repo_->blocks().for_each([&](const Multihash& mh, uint64_t codec, uint64_t size) -> Status {

@@ -24,6 +24,10 @@
 
 namespace ipfskit::core {
 
+// The `meta` key holding the MFS root CID (see src/mfs/mfs.h). Garbage
+// collection keeps everything reachable from it.
+inline constexpr std::string_view kMfsRootKey = "mfs_root";
+
 struct AddOptions {
   unixfs::ImportOptions import;
   bool only_hash = false;  // compute CIDs, store nothing

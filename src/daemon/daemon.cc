@@ -1,14 +1,18 @@
 #include "daemon/daemon.h"
 
+#include <fcntl.h>
 #include <malloc.h>
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
+#include <chrono>
 #include <ctime>
+#include <thread>
 
 #include "api/local.h"
 #include "base/version.h"
@@ -159,6 +163,7 @@ Status Service::start() {
   };
   psa_ = TRY(psa::PinningService::start(std::move(po)));
   TRY_STATUS(listen_all());
+  start_mounts(cfg);
   started_ = now_unix();
   TRY_STATUS(write_state_files());
   last_health_check_ = std::chrono::steady_clock::now() - std::chrono::hours(1);
@@ -532,8 +537,72 @@ std::string Service::metrics_text() {
   return w.text();
 }
 
+void Service::start_mounts(const Config& cfg) {
+  auto list = cfg.get("vfs.mounts");
+  if (!list || !list->is_array()) return;
+  char exe[4096];
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return logging::error("vfs", "cannot find this executable to run mounts", {});
+  exe[n] = 0;
+  for (const auto& m : *list) {
+    std::string mp = m.value("mountpoint", "");
+    std::string source = m.contains("source") && m["source"].is_string() ? m["source"].get<std::string>() : "";
+    std::vector<std::string> args = {exe, "--repo", repo_};
+    if (!o_.config_path.empty()) args.insert(args.end(), {"--config", o_.config_path});
+    if (source.empty()) args.insert(args.end(), {"vfs", "mount", mp});
+    else args.insert(args.end(), {"vfs", "mount", source, "--mount-point", mp});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::string log = repo_ + "/logs/vfs.log";
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      // Only async-signal-safe calls here: the daemon has threads.
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (null >= 0) ::dup2(null, 0);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    if (pid < 0) {
+      logging::error("vfs", "could not start a mount", {{"mountpoint", mp}});
+      continue;
+    }
+    mounts_.emplace_back(pid, mp);
+    logging::info("vfs", "mounting", {{"mountpoint", mp}, {"source", source.empty() ? "ipfs/ mfs/ pins/" : source},
+                                      {"pid", std::to_string(pid)}, {"log", log}});
+  }
+}
+
+void Service::stop_mounts() {
+  for (auto& [pid, mp] : mounts_) ::kill(pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (auto& [pid, mp] : mounts_) {
+    int status = 0;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        logging::error("vfs", "mount process did not stop; killing it", {{"mountpoint", mp}});
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    logging::info("vfs", "unmounted", {{"mountpoint", mp}});
+  }
+  mounts_.clear();
+}
+
 void Service::shutdown() {
   if (!node_) return;
+  stop_mounts();
   // In-flight requests finish (up to 10 s) before the node closes.
   for (auto* s : {gateway_.get(), rpc_.get(), api_.get()})
     if (s != nullptr) s->stop(10);

@@ -78,6 +78,11 @@ class Service : public api::Operations {
  private:
   Status listen_all();
   Status write_state_files();
+  // The FUSE mounts of config vfs.mounts: one `ipfs-kit vfs mount` process
+  // each (this binary), stopped with SIGTERM (they commit pending writes and
+  // unmount) when the daemon stops.
+  void start_mounts(const Config& cfg);
+  void stop_mounts();
   void remove_state_files();
   void reload_config(const std::string& why);
   // One replication check (the periodic pass and POST /replication/sync).
@@ -89,6 +94,7 @@ class Service : public api::Operations {
                uint64_t bytes);
 
   Options o_;
+  std::vector<std::pair<int, std::string>> mounts_;  // pid, mount point
   std::string repo_, config_path_;
   std::optional<InstanceLock> lock_;
   std::unique_ptr<core::Node> node_;

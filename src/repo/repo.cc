@@ -90,4 +90,16 @@ Result<std::unique_ptr<Repo>> Repo::open(const std::string& path, const Options&
   return r;
 }
 
+Result<std::optional<std::string>> meta_get(sql::Database& db, std::string_view key) {
+  auto st = TRY(db.prepare("SELECT value FROM meta WHERE key = ?1"));
+  st.bind(1, key);
+  if (!TRY(st.step())) return std::optional<std::string>();
+  return std::optional<std::string>(st.column_text(0));
+}
+
+Status meta_set(sql::Database& db, std::string_view key, std::string_view value) {
+  auto st = TRY(db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)"));
+  return st.bind(1, key).bind(2, value).run();
+}
+
 }  // namespace ipfskit::repo

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <string>
 
 #include "base/error.h"
@@ -52,5 +54,11 @@ class Repo {
   std::unique_ptr<PinIndex> pins_;
   Identity identity_;
 };
+
+// The index's small key/value table (`meta`): schema version, the MFS root.
+// meta_set is meant to run inside a transaction (WriteBatch::commit's
+// callback), so that a value naming blocks is recorded with them.
+Result<std::optional<std::string>> meta_get(sql::Database& db, std::string_view key);
+Status meta_set(sql::Database& db, std::string_view key, std::string_view value);
 
 }  // namespace ipfskit::repo
