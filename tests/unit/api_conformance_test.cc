@@ -431,6 +431,60 @@ TEST_P(ApiConformance, OperationsNeedADaemon) {
   EXPECT_TRUE(replication->contains("min_replicas"));
 }
 
+TEST_P(ApiConformance, FilesOperationsAnswerAlike) {
+  // Kubo's planets vector built with files_*: the same root through any client.
+  Cid mars = add_text("Hello Mars!\n");
+  mfs::MkdirOptions parents;
+  parents.parents = true;
+  ASSERT_TRUE(c().files_mkdir("/planets", parents));
+  ASSERT_TRUE(c().files_cp("/ipfs/" + mars.to_string(), "/planets/mars.txt", false, false));
+  Bytes venus = text("Hello Venus!\n");
+  MemoryReader in(venus);
+  mfs::WriteOptions create;
+  create.create = true;
+  ASSERT_TRUE(c().files_write("/venus.tmp", in, create));
+  // (files write builds a trickle DAG: place the added file instead.)
+  ASSERT_TRUE(c().files_cp("/ipfs/" + add_text("Hello Venus!\n").to_string(), "/planets/venus.txt", false, false));
+  auto st = c().files_stat("/planets");
+  ASSERT_TRUE(st) << st.error().message();
+  EXPECT_EQ(st->cid.to_string(), "QmWSgS32xQEcXMeqd3YPJLrNBLSdsfYCep2U7CFkyrjXwY");
+  EXPECT_EQ(st->type, "directory");
+  std::vector<std::string> names;
+  ASSERT_TRUE(c().files_ls("/planets", true, [&](const mfs::Listing& l) -> Status {
+    names.push_back(l.name + ":" + std::to_string(l.type) + ":" + std::to_string(l.size));
+    return {};
+  }));
+  EXPECT_EQ(names, (std::vector<std::string>{"mars.txt:0:12", "venus.txt:0:13"}));
+  std::string got;
+  ASSERT_TRUE(c().files_read("/venus.tmp", 6, 5, [&](ByteView b) -> Status {
+    got.append(as_chars(b));
+    return {};
+  }));
+  EXPECT_EQ(got, "Venus");
+  ASSERT_TRUE(c().files_mv("/venus.tmp", "/v.txt"));
+  ASSERT_TRUE(c().files_chmod("/v.txt", 0600));
+  ASSERT_TRUE(c().files_touch("/v.txt", 1700000000, std::nullopt));
+  auto v = c().files_stat("/v.txt");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->mode, 0600u);
+  ASSERT_TRUE(v->mtime);
+  EXPECT_EQ(v->mtime->seconds, 1700000000);
+  mfs::CidPrefix v1;
+  v1.cid_version = 1;
+  ASSERT_TRUE(c().files_chcid("/planets", v1));
+  EXPECT_EQ(c().files_stat("/planets")->cid.version(), 1u);
+  auto flushed = c().files_flush("/");
+  ASSERT_TRUE(flushed);
+  EXPECT_EQ(*flushed, c().files_stat("/")->cid);
+  // The same error codes everywhere.
+  EXPECT_EQ(c().files_stat("/missing").error().code(), Code::kNotFound);
+  EXPECT_EQ(c().files_mkdir("/planets", {}).error().code(), Code::kAlreadyExists);
+  EXPECT_EQ(c().files_mkdir("relative", {}).error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(c().files_rm({"/planets"}, false, false).error().code(), Code::kInvalidArgument);
+  ASSERT_TRUE(c().files_rm({"/planets", "/v.txt"}, true, false));
+  EXPECT_EQ(c().files_stat("/")->cid.to_string(), "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn");
+}
+
 INSTANTIATE_TEST_SUITE_P(Api, ApiConformance, ::testing::Values("local", "remote", "routed"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
