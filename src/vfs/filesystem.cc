@@ -1495,6 +1495,7 @@ Result<std::unique_ptr<Filesystem>> Filesystem::mount(core::Node& node, const Mo
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
   static const fuse_lowlevel_ops ops = make_ops();
   impl->se = fuse_session_new(&args, &ops, sizeof ops, impl.get());
+  fuse_opt_free_args(&args);  // the session may have copied them into allocations of its own
   if (!impl->se) return make_error(Code::kIOError, "could not create the FUSE session");
   if (fuse_session_mount(impl->se, options.mountpoint.c_str()) != 0) {
     fuse_session_destroy(impl->se);
