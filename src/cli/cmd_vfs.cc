@@ -8,6 +8,7 @@
 // `vfs mount` serves in the foreground until unmounted or signalled;
 // --detach returns once the mount answers.
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +33,11 @@ struct MountFlags {
 // once the mount is up, or the error text.
 Status mount_and_serve(Context& ctx, const MountFlags& f, const std::string& mountpoint, const std::string& source,
                        int ready) {
+  // Block buffers (256 KiB to 1 MiB) come and go with every read: from the
+  // heap they are reused, above glibc's mmap threshold each would be a fresh
+  // mapping (page faults, zeroing). As the daemon does.
+  ::mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 8 << 20);
   // The mount is a front end of its own kind: a long-lived process serving
   // the kernel from the repository directly (blocks, MFS), like the daemon.
   auto owned = TRY(core::Node::open(ctx.repo_path(), ctx.config_flag, ctx.workers));

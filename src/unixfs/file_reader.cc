@@ -134,7 +134,7 @@ Result<std::pair<uint64_t, FileReader::Leaf>> FileReader::leaf_at(uint64_t offse
   }
 }
 
-Result<size_t> FileReader::read(uint64_t offset, uint8_t* buf, size_t n) {
+Result<size_t> FileReader::read_pieces(uint64_t offset, size_t n, std::vector<Piece>& out) {
   std::lock_guard lock(mu_);
   if (offset >= size_ || n == 0) return size_t{0};
   n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
@@ -143,15 +143,25 @@ Result<size_t> FileReader::read(uint64_t offset, uint8_t* buf, size_t n) {
   while (done < n) {
     const uint64_t at = offset + done;
     auto [start, leaf] = TRY(leaf_at(at));
-    const uint64_t seg_size = leaf.size;
     const uint64_t within = at - start;
-    const size_t take = static_cast<size_t>(std::min<uint64_t>(n - done, seg_size - within));
-    std::memcpy(buf + done, leaf.block->data() + leaf.data_offset + within, take);
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(n - done, leaf.size - within));
+    out.push_back(Piece{leaf.block, leaf.block->data() + leaf.data_offset + within, take});
     done += take;
   }
   next_expected_ = offset + n;
   if (sequential && pool_) prefetch_after(next_expected_);
   return n;
+}
+
+Result<size_t> FileReader::read(uint64_t offset, uint8_t* buf, size_t n) {
+  std::vector<Piece> pieces;
+  size_t total = TRY(read_pieces(offset, n, pieces));
+  size_t pos = 0;
+  for (const Piece& p : pieces) {
+    std::memcpy(buf + pos, p.data, p.size);
+    pos += p.size;
+  }
+  return total;
 }
 
 }  // namespace ipfskit::unixfs

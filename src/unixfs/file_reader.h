@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "base/error.h"
 #include "base/thread_pool.h"
@@ -43,6 +44,15 @@ class FileReader {
   // Copies bytes [offset, offset + n) (clipped to the file) into `buf`;
   // returns the count, 0 at or past the end.
   Result<size_t> read(uint64_t offset, uint8_t* buf, size_t n);
+
+  // The same bytes without copying them: pieces of the verified blocks, each
+  // kept alive by its `owner` (for a writev straight from the blocks).
+  struct Piece {
+    std::shared_ptr<const Bytes> owner;
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+  };
+  Result<size_t> read_pieces(uint64_t offset, size_t n, std::vector<Piece>& out);
 
  private:
   struct Segment {
