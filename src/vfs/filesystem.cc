@@ -917,10 +917,10 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     // readdirplus answers with every entry's attributes: read the entries'
     // root blocks now, on the pool, rather than one by one as it asks.
     if (h->items.size() > 8) {
-      const size_t chunk = 128;
+      constexpr size_t chunk = 128;
       std::vector<std::future<void>> jobs;
       for (size_t start = 0; start < h->items.size(); start += chunk) {
-        jobs.push_back(fs.pool.submit([&fs, &h, start, chunk] {
+        jobs.push_back(fs.pool.submit([&fs, &h, start] {
           for (size_t i = start; i < std::min(h->items.size(), start + chunk); ++i)
             if (h->items[i].cid.defined()) h->items[i].info = fs.node.stat(h->items[i].cid);
         }));
