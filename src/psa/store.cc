@@ -82,10 +82,13 @@ Result<std::string> Store::create_token(const std::string& name) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
       return invalid_argument("a token name holds letters, digits, '-', '_' and '.' only");
   const std::string token = "psa_" + random_hex(32);
+  // Every write in a transaction: the connection is shared by the daemon's threads.
+  auto tx = TRY(sql::Transaction::begin(*db_));
   auto q = TRY(db_->prepare("INSERT INTO psa_tokens (name, hash, created) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO NOTHING"));
   Bytes hash = token_hash(token);
   TRY_STATUS(q.bind(1, name).bind(2, ByteView(hash)).bind(3, now_ms() / 1000).run());
   if (db_->changes() == 0) return make_error(Code::kAlreadyExists, "a token named \"" + name + "\" exists");
+  TRY_STATUS(tx.commit());
   return token;
 }
 
@@ -251,12 +254,14 @@ Result<PinRequest> Store::remove(const std::string& owner, const std::string& re
 
 Status Store::set_status(const std::string& requestid, RequestStatus status, const std::map<std::string, std::string>& info,
                          bool owns_node_pin) {
+  auto tx = TRY(sql::Transaction::begin(*db_));
   auto q = TRY(db_->prepare("UPDATE psa_requests SET status = ?2, info = ?3, owns_pin = ?4 WHERE requestid = ?1"));
-  return q.bind(1, requestid)
-      .bind(2, static_cast<int64_t>(status))
-      .bind(3, dump(nlohmann::json(info)))
-      .bind(4, int64_t{owns_node_pin ? 1 : 0})
-      .run();
+  TRY_STATUS(q.bind(1, requestid)
+                 .bind(2, static_cast<int64_t>(status))
+                 .bind(3, dump(nlohmann::json(info)))
+                 .bind(4, int64_t{owns_node_pin ? 1 : 0})
+                 .run());
+  return tx.commit();
 }
 
 Result<std::optional<PinRequest>> Store::next_queued() {
@@ -267,8 +272,10 @@ Result<std::optional<PinRequest>> Store::next_queued() {
 }
 
 Status Store::requeue_interrupted() {
+  auto tx = TRY(sql::Transaction::begin(*db_));
   auto q = TRY(db_->prepare("UPDATE psa_requests SET status = 0 WHERE status = 1"));
-  return q.run();
+  TRY_STATUS(q.run());
+  return tx.commit();
 }
 
 Result<std::vector<PinRequest>> Store::others_for(const Cid& cid, const std::string& except) {

@@ -16,6 +16,22 @@ namespace ipfskit::repo {
 
 namespace {
 
+// Inserts a pack row and returns its id, in a transaction of its own (so
+// that it neither joins another thread's transaction on the shared
+// connection nor leaves a writing statement open while that one commits).
+Result<int64_t> new_pack_row(sql::Database& db) {
+  auto tx = TRY(sql::Transaction::begin(db));
+  int64_t id = 0;
+  {
+    auto ins = TRY(db.prepare("INSERT INTO packs (committed) VALUES (0) RETURNING id"));
+    if (!TRY(ins.step())) return internal_error("inserting a pack returned no id");
+    id = ins.column_int(0);
+    ins.reset();
+  }
+  TRY_STATUS(tx.commit());
+  return id;
+}
+
 constexpr uint8_t kRecordMagic = 0xB1;
 // A writer starts a new pack once its pack has grown past this.
 constexpr uint64_t kPackTarget = 4ULL << 30;
@@ -260,12 +276,10 @@ Result<std::unique_ptr<WriteBatch>> PackStore::begin() {
       return tl::unexpected(errno_error("truncate " + pack_path(id)));
     return std::unique_ptr<WriteBatch>(new WriteBatch(*this, id, std::move(*fd), committed, std::move(gc_lock)));
   }
-  int64_t id;
-  {
-    auto ins = TRY(db_.prepare("INSERT INTO packs (committed) VALUES (0) RETURNING id"));
-    if (!TRY(ins.step())) return internal_error("inserting a pack returned no id");
-    id = ins.column_int(0);
-  }
+  // A new pack row. In its own transaction: the connection is shared by this
+  // process's threads, and a write outside one would join (and be committed
+  // or rolled back with) whatever transaction another thread has open.
+  const int64_t id = TRY(new_pack_row(db_));
   UniqueFd fd = TRY(open_file(pack_path(id), O_RDWR | O_CREAT, 0644));
   if (::flock(fd.get(), LOCK_EX) != 0) return tl::unexpected(errno_error("lock " + pack_path(id)));
   // The pack was visible before we held its lock: another writer may have
@@ -342,10 +356,11 @@ Status PackStore::put(const Cid& cid, ByteView data) {
 }
 
 Status PackStore::remove(const Cid& cid) {
+  auto tx = TRY(sql::Transaction::begin(db_));  // (a shared connection: see new_pack_row)
   auto del = TRY(db_.prepare("DELETE FROM blocks WHERE mh = ?1"));
   TRY_STATUS(del.bind(1, ByteView(cid.multihash().bytes())).run());
   if (db_.changes() == 0) return not_found("block not found: " + cid.to_string());
-  return {};
+  return tx.commit();
 }
 
 Status PackStore::for_each(const std::function<Status(const Multihash&, uint64_t, uint64_t)>& fn) {
@@ -392,10 +407,7 @@ Result<uint64_t> PackStore::compact() {
     uint64_t end = 0;
     UniqueFd out;
     if (!live.empty()) {
-      auto ins = TRY(db_.prepare("INSERT INTO packs (committed) VALUES (0) RETURNING id"));
-      if (!TRY(ins.step())) return internal_error("inserting a pack returned no id");
-      target = ins.column_int(0);
-      ins.reset();
+      target = TRY(new_pack_row(db_));
       // No writer can take it: compaction runs under the exclusive GC lock.
       out = TRY(open_file(pack_path(target), O_RDWR | O_CREAT | O_TRUNC, 0644));
     }
