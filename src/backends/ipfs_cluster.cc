@@ -211,16 +211,7 @@ class ClusterBackend final : public Backend {
     HttpRequest req;
     req.url = gateway_ + "/ipfs/" + root.to_string() + "?format=car&dag-scope=all";
     req.headers.push_back("Accept: application/vnd.ipld.car");
-    req.timeout = std::chrono::milliseconds(0);
-    req.cancel = cancel;
-    std::optional<VerifyReport> report;
-    auto session = sessions_.acquire();
-    TRY_STATUS(stream_response(*session, req, label() + ": reading " + root.to_string() + " back",
-                               [&](ByteReader& body) -> Status {
-                                 report = TRY(verify_car(body, root, cancel));
-                                 return {};
-                               }));
-    return *report;
+    return verify_car_over_http(sessions_, req, root, label() + ": reading " + root.to_string() + " back", cancel);
   }
 
  protected:

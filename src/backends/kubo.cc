@@ -180,19 +180,11 @@ class KuboBackend final : public Backend {
     if (!gateway_.empty()) {
       req.url = gateway_ + "/ipfs/" + root.to_string() + "?format=car&dag-scope=all";
       req.headers.push_back("Accept: application/vnd.ipld.car");
-    } else {
-      req = rpc_request("dag/export", {{"arg", root.to_string()}, {"offline", "true"}});
+      return verify_car_over_http(sessions_, req, root, label() + ": reading " + root.to_string() + " back", cancel);
     }
-    req.timeout = std::chrono::milliseconds(0);
-    req.cancel = cancel;
-    std::optional<VerifyReport> report;
-    auto session = sessions_.acquire();
-    TRY_STATUS(stream_response(*session, req, label() + ": reading " + root.to_string() + " back",
-                               [&](ByteReader& body) -> Status {
-                                 report = TRY(verify_car(body, root, cancel));
-                                 return {};
-                               }));
-    return *report;
+    req = rpc_request("dag/export", {{"arg", root.to_string()}, {"offline", "true"}});
+    return verify_car_over_http(sessions_, req, root, label() + ": reading " + root.to_string() + " back", cancel,
+                                [this](const HttpResponse& r) { return rpc_error("dag/export", r); });
   }
 
  protected:

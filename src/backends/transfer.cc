@@ -62,7 +62,8 @@ Status CarUpload::finish() {
 }
 
 Status stream_response(HttpSession& session, HttpRequest request, std::string_view what,
-                       const std::function<Status(ByteReader&)>& consume) {
+                       const std::function<Status(ByteReader&)>& consume,
+                       const std::function<Error(const HttpResponse&)>& on_error) {
   BytePipe pipe(8 << 20);
   std::optional<Error> transfer_error;
   std::thread t([&] {
@@ -72,7 +73,7 @@ Status stream_response(HttpSession& session, HttpRequest request, std::string_vi
     if (!res) {
       transfer_error = res.error().wrap(what);
     } else if (res->status < 200 || res->status >= 300) {
-      transfer_error = http_error(what, *res);
+      transfer_error = on_error ? on_error(*res) : http_error(what, *res);
     } else if (!res->stream_error.empty()) {
       transfer_error = Error(Code::kIOError, std::string(what) + ": the server failed mid-stream: " + excerpt(res->stream_error));
     }
@@ -84,6 +85,26 @@ Status stream_response(HttpSession& session, HttpRequest request, std::string_vi
   t.join();
   if (transfer_error && transfer_error->code() != Code::kCancelled) return tl::unexpected(*transfer_error);
   return consumed;
+}
+
+Result<VerifyReport> verify_car_over_http(SessionPool& sessions, HttpRequest request, const Cid& root, std::string_view what,
+                                          const CancelToken* cancel, const std::function<Error(const HttpResponse&)>& on_error) {
+  request.timeout = std::chrono::milliseconds(0);  // as long as bytes keep coming (stall_timeout)
+  request.cancel = cancel;
+  std::optional<VerifyReport> report;
+  auto session = sessions.acquire();
+  Status st = stream_response(*session, request, what, [&](ByteReader& body) -> Status {
+    report = TRY(verify_car(body, root, cancel));
+    return {};
+  }, on_error);
+  if (!st) {
+    if (st.error().code() != Code::kNotFound) return tl::unexpected(st.error());
+    VerifyReport missing;
+    missing.missing_count = 1;
+    missing.missing.push_back(root);
+    return missing;
+  }
+  return *report;
 }
 
 }  // namespace ipfskit::backends

@@ -44,7 +44,16 @@ class CarUpload {
 // `consume` on the calling thread. A non-2xx status, a transport error or an
 // X-Stream-Error trailer is returned as the error (naming `what`); so is
 // consume's own error.
+// `on_error` turns a non-2xx response into the Error (default: http_error).
 Status stream_response(HttpSession& session, HttpRequest request, std::string_view what,
-                       const std::function<Status(ByteReader&)>& consume);
+                       const std::function<Status(ByteReader&)>& consume,
+                       const std::function<Error(const HttpResponse&)>& on_error = nullptr);
+
+// Reads the DAG under `root` back as a CAR (a gateway's ?format=car, Kubo's
+// dag/export) and verifies it with verify_car(). A NotFound answer means
+// the server does not hold the root: a report with the root missing.
+Result<VerifyReport> verify_car_over_http(SessionPool& sessions, HttpRequest request, const Cid& root, std::string_view what,
+                                          const CancelToken* cancel,
+                                          const std::function<Error(const HttpResponse&)>& on_error = nullptr);
 
 }  // namespace ipfskit::backends
