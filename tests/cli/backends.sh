@@ -10,7 +10,7 @@
 K=$(realpath "$1")
 T=$(realpath "$2")
 new_tmp
-cd "$TMP"
+cd "$TMP" || exit 1
 trap '"$K" daemon stop > /dev/null 2>&1; rm -rf "$TMP"' EXIT
 for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
 "$K" config set daemon.health_check_interval 1 > /dev/null
