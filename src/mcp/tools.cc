@@ -371,7 +371,8 @@ std::vector<Tool> build_table() {
   add({"resolve", "Resolve a path", "The CID a path names (`ipfs resolve`).", s::object({{"path", path_in}}, {"path"}),
        s::object({{"cid", s::string("the CID the path names")}}, {"cid"}), true, false, true,
        [](const json& a, ToolEnv& env) -> Result<json> {
-         return json{{"cid", TRY(env.client->resolve(a["path"].get<std::string>())).to_string()}};
+         Cid cid = TRY(env.client->resolve(a["path"].get<std::string>()));
+         return json{{"cid", cid.to_string()}};
        }});
 
   add({"get", "Write content to the server's disk",
@@ -765,14 +766,18 @@ std::vector<Tool> build_table() {
   // ---- configuration ----
   add({"config_show", "Show the configuration", "The whole configuration; secrets appear as \"(set)\".", empty_in,
        s::object({{"config", s::open_object("config.json")}}, {"config"}), true, false, true,
-       [](const json&, ToolEnv& env) -> Result<json> { return json{{"config", TRY(env.client->config_show())}}; }});
+       [](const json&, ToolEnv& env) -> Result<json> {
+         json config = TRY(env.client->config_show());
+         return json{{"config", std::move(config)}};
+       }});
 
   add({"config_get", "Read a configuration key", "One key or section, e.g. daemon.api_address or replication.",
        s::object({{"key", s::string("dotted key or section")}}, {"key"}),
        s::object({{"key", s::string("the key")}, {"value", {{"description", "its value (any JSON)"}}}}, {"key", "value"}),
        true, false, true, [](const json& a, ToolEnv& env) -> Result<json> {
          const std::string key = a["key"].get<std::string>();
-         return json{{"key", key}, {"value", TRY(env.client->config_get(key))}};
+         json value = TRY(env.client->config_get(key));
+         return json{{"key", key}, {"value", std::move(value)}};
        }});
 
   add({"config_set", "Change a configuration key",
@@ -783,7 +788,8 @@ std::vector<Tool> build_table() {
        s::object({{"key", s::string("the key")}, {"value", {{"description", "the stored value"}}}}, {"key", "value"}), false,
        true, true, [](const json& a, ToolEnv& env) -> Result<json> {
          const std::string key = a["key"].get<std::string>();
-         return json{{"key", key}, {"value", TRY(env.client->config_set(key, a["value"].get<std::string>()))}};
+         json value = TRY(env.client->config_set(key, a["value"].get<std::string>()));
+         return json{{"key", key}, {"value", std::move(value)}};
        }});
 
   // ---- CIDs (pure computations) ----
@@ -852,7 +858,10 @@ std::vector<Tool> build_table() {
                       std::function<Result<json>(api::Client&)> fn) {
     add({std::move(name), std::move(title), std::move(desc) + " Needs a running daemon (ipfs-kit daemon start).", empty_in,
          s::object({{field, s::open_object("the management API's document")}}, {field}), true, false, true,
-         [fn, field](const json&, ToolEnv& env) -> Result<json> { return json{{field, TRY(fn(*env.client))}}; }});
+         [fn, field](const json&, ToolEnv& env) -> Result<json> {
+           json doc = TRY(fn(*env.client));
+           return json{{field, std::move(doc)}};
+         }});
   };
   doc_tool("health", "Health", "Health of the daemon and its backends (GET /health).", "health",
            [](api::Client& c) { return c.health(); });
@@ -866,7 +875,8 @@ std::vector<Tool> build_table() {
        s::object({{"check_now", s::boolean("run the health checks now instead of reporting the last ones", false)}}),
        s::object({{"backends", s::open_object("backend name -> its state")}}, {"backends"}), true, false, true,
        [](const json& a, ToolEnv& env) -> Result<json> {
-         return json{{"backends", TRY(env.client->backends(arg_bool(a, "check_now", false)))}};
+         json backends = TRY(env.client->backends(arg_bool(a, "check_now", false)));
+         return json{{"backends", std::move(backends)}};
        }});
 
   for (bool start : {true, false}) {
@@ -877,7 +887,8 @@ std::vector<Tool> build_table() {
          s::object({{"name", s::string("the backend's name, e.g. ipfs")}}, {"name"}),
          s::object({{"result", s::open_object("the daemon's answer")}}, {"result"}), false, !start, true,
          [start](const json& a, ToolEnv& env) -> Result<json> {
-           return json{{"result", TRY(env.client->set_backend_running(a["name"].get<std::string>(), start))}};
+           json result = TRY(env.client->set_backend_running(a["name"].get<std::string>(), start));
+           return json{{"result", std::move(result)}};
          }});
   }
 
@@ -893,7 +904,10 @@ std::vector<Tool> build_table() {
 
   add({"metrics", "Metrics", "The daemon's Prometheus metrics as text. Needs a running daemon.", empty_in,
        s::object({{"text", s::string("Prometheus text exposition format")}}, {"text"}), true, false, true,
-       [](const json&, ToolEnv& env) -> Result<json> { return json{{"text", TRY(env.client->metrics())}}; }});
+       [](const json&, ToolEnv& env) -> Result<json> {
+         std::string text = TRY(env.client->metrics());
+         return json{{"text", std::move(text)}};
+       }});
 
   add({"log_tail", "Recent log lines", "The last lines of the daemon's log (`ipfs-kit log tail`). Needs a running daemon.",
        s::object({{"lines", s::integer("how many (default 20)", 1, 10000)},
@@ -905,7 +919,8 @@ std::vector<Tool> build_table() {
          q.lines = static_cast<size_t>(opt_int(a, "lines").value_or(20));
          q.level = arg_string(a, "level");
          q.backend = arg_string(a, "backend");
-         return json{{"lines", TRY(env.client->log_lines(q))}};
+         std::vector<std::string> lines = TRY(env.client->log_lines(q));
+         return json{{"lines", std::move(lines)}};
        }});
 
   std::sort(t.begin(), t.end(), [](const Tool& x, const Tool& y) { return x.name < y.name; });
