@@ -225,7 +225,15 @@ Status backend_list(Context& ctx, const std::string& only) {
 Status health_check(Context& ctx, const std::string& only) {
   api::Client* client = TRY(ctx.client());
   json health = TRY(client->health());
-  json backends = only.empty() ? TRY(client->backends(true)) : json{{only, TRY(client->backend_check(only))}};
+  // (No TRY inside a braced initializer: an early return there leaks the
+  // members already built.)
+  json backends;
+  if (only.empty()) {
+    backends = TRY(client->backends(true));
+  } else {
+    json one = TRY(client->backend_check(only));
+    backends = json{{only, std::move(one)}};
+  }
   // Unconfigured, unsupported and stopped backends do not fail the check;
   // one that is down does. A backend asked about by name must be up.
   bool healthy = true;
