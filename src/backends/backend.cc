@@ -87,6 +87,15 @@ tl::unexpected<Error> Backend::unsupported_op(std::string_view op, std::string_v
 
 Result<Usage> Backend::usage() { return Usage{}; }
 
+std::optional<HttpProbe> Backend::http_probe(std::chrono::milliseconds) { return std::nullopt; }
+
+Result<ProbeResult> Backend::probe(std::chrono::milliseconds timeout) {
+  auto p = http_probe(timeout);
+  if (!p) return internal_error(label() + " has no probe");
+  HttpSession session;
+  return p->check(session.perform(p->request));
+}
+
 Result<std::string> Backend::put_block(const Cid&, ByteView) {
   return unsupported_op("store single blocks", "it takes whole DAGs");
 }

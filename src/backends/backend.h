@@ -39,6 +39,7 @@
 #include "base/bytes.h"
 #include "base/cancel.h"
 #include "base/error.h"
+#include "backends/http.h"
 #include "base/io.h"
 #include "blockstore/blockstore.h"
 #include "multiformats/cid.h"
@@ -141,6 +142,14 @@ struct ProbeResult {
   nlohmann::json details = nlohmann::json::object();
 };
 
+// A probe that is one HTTP request (every remote type's is): the request and
+// what its answer means. The health monitor runs the probes of a whole round
+// at once on one thread with these (HttpMulti).
+struct HttpProbe {
+  HttpRequest request;
+  std::function<Result<ProbeResult>(Result<HttpResponse>)> check;
+};
+
 class Backend {
  public:
   explicit Backend(BackendInfo info) : info_(std::move(info)) {}
@@ -152,7 +161,11 @@ class Backend {
   virtual Capabilities capabilities() const = 0;
 
   // Checks that the backend answers (and can do its job), within `timeout`.
-  virtual Result<ProbeResult> probe(std::chrono::milliseconds timeout) = 0;
+  // Backends with an http_probe() need not override it.
+  virtual Result<ProbeResult> probe(std::chrono::milliseconds timeout);
+  // The probe as one HTTP request, when it is one; nullopt otherwise (the
+  // embedded node, a directory), and then probe() must be overridden.
+  virtual std::optional<HttpProbe> http_probe(std::chrono::milliseconds timeout);
   virtual Result<Usage> usage();
 
   // ---- blocks ----

@@ -27,21 +27,24 @@ class GatewayBackend final : public Backend {
     return c;
   }
 
-  Result<ProbeResult> probe(std::chrono::milliseconds timeout) override {
+  std::optional<HttpProbe> http_probe(std::chrono::milliseconds timeout) override {
     // The empty identity CID: every trustless gateway answers it without
     // touching the network, so this measures the gateway itself.
-    HttpRequest req;
-    req.url = url_ + "/ipfs/bafkqaaa?format=raw";
-    req.headers.push_back("Accept: application/vnd.ipld.raw");
-    req.timeout = timeout;
-    req.max_response_bytes = 1024;
-    auto session = sessions_.acquire();
-    HttpResponse res = TRY(session->perform(req));
-    if (res.status != 200) return tl::unexpected(http_error(label() + ": probe", res));
-    if (!res.body.empty()) return corruption(label() + ": the empty identity block came back with " + std::to_string(res.body.size()) + " bytes");
-    ProbeResult r;
-    r.details = {{"url", url_}};
-    return r;
+    HttpProbe p;
+    p.request.url = url_ + "/ipfs/bafkqaaa?format=raw";
+    p.request.headers.push_back("Accept: application/vnd.ipld.raw");
+    p.request.timeout = timeout;
+    p.request.max_response_bytes = 1024;
+    p.check = [this](Result<HttpResponse> res) -> Result<ProbeResult> {
+      if (!res) return tl::unexpected(res.error());
+      if (res->status != 200) return tl::unexpected(http_error(label() + ": probe", *res));
+      if (!res->body.empty())
+        return corruption(label() + ": the empty identity block came back with " + std::to_string(res->body.size()) + " bytes");
+      ProbeResult r;
+      r.details = {{"url", url_}};
+      return r;
+    };
+    return p;
   }
 
   Result<std::string> put_block(const Cid&, ByteView) override { return unsupported_op("store blocks", kRetrievalOnly); }

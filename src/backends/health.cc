@@ -136,17 +136,30 @@ std::vector<ProbeOutcome> probe_all(const std::vector<ProbeTarget>& targets, std
   auto round = std::make_shared<Round>();
   round->outcomes.resize(targets.size());
   const auto start = std::chrono::steady_clock::now();
+  // Probes that are one HTTP request (every remote type) all go out at once
+  // from this thread; the others (the embedded node, a directory) each get a
+  // thread of their own.
+  std::vector<size_t> threaded, http_index;
+  std::vector<HttpProbe> http;
   for (size_t i = 0; i < targets.size(); ++i) {
     const ProbeTarget& t = targets[i];
-    if (t.busy && t.busy->exchange(true)) {
+    if (t.busy && t.busy->load()) {
       ProbeOutcome o;
       o.result = make_error(Code::kTimeout, "the previous probe has not answered yet");
-      o.latency_ms = 0;
       round->outcomes[i] = std::move(o);
       continue;
     }
-    round->remaining++;
-    std::thread([round, i, backend = t.backend, busy = t.busy, timeout] {
+    if (auto p = t.backend->http_probe(timeout)) {
+      http_index.push_back(i);
+      http.push_back(std::move(*p));
+    } else {
+      threaded.push_back(i);
+    }
+  }
+  round->remaining = threaded.size();  // before any thread can finish
+  for (size_t i : threaded) {
+    if (targets[i].busy) targets[i].busy->store(true);
+    std::thread([round, i, backend = targets[i].backend, busy = targets[i].busy, timeout] {
       const auto t0 = std::chrono::steady_clock::now();
       ProbeOutcome o;
       o.result = backend->probe(timeout);
@@ -154,9 +167,29 @@ std::vector<ProbeOutcome> probe_all(const std::vector<ProbeTarget>& targets, std
       if (busy) busy->store(false);
       std::lock_guard lock(round->mu);
       if (!round->outcomes[i]) round->outcomes[i] = std::move(o);
-      round->remaining--;
-      round->cv.notify_all();
+      if (--round->remaining == 0) round->cv.notify_all();
     }).detach();
+  }
+  if (!http.empty()) {
+    // One multi handle for every round (connections stay open between
+    // rounds); rounds of different registries take turns.
+    static std::mutex multi_mu;
+    static HttpMulti* multi = new HttpMulti();  // never destroyed: kept for the process
+    std::vector<HttpRequest> requests;
+    requests.reserve(http.size());
+    for (auto& p : http) requests.push_back(p.request);
+    std::vector<HttpMulti::Outcome> answers;
+    {
+      std::lock_guard lock(multi_mu);
+      answers = multi->perform_all(requests);
+    }
+    std::lock_guard lock(round->mu);
+    for (size_t k = 0; k < http.size(); ++k) {
+      ProbeOutcome o;
+      o.result = http[k].check(std::move(answers[k].result));
+      o.latency_ms = answers[k].ms;
+      round->outcomes[http_index[k]] = std::move(o);
+    }
   }
   std::vector<ProbeOutcome> out(targets.size());
   std::unique_lock lock(round->mu);

@@ -97,9 +97,11 @@ struct ProbeTarget {
   // round (a hung mount, a stuck socket) is not started again.
   std::shared_ptr<std::atomic<bool>> busy;
 };
-// Returns one outcome per target, in order, after at most about `timeout`:
-// each probe runs on its own thread, and one that has not answered by then
-// is reported as timed out (its thread finishes in the background).
+// Returns one outcome per target, in order, after at most about `timeout`.
+// Probes that are one HTTP request (Backend::http_probe) go out together from
+// the calling thread (libcurl multi, connections kept between rounds); the
+// others each run on a thread of their own, and one that has not answered by
+// then is reported as timed out (its thread finishes in the background).
 std::vector<ProbeOutcome> probe_all(const std::vector<ProbeTarget>& targets, std::chrono::milliseconds timeout);
 
 int64_t unix_now_ms();

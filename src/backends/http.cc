@@ -108,11 +108,11 @@ HttpSession::~HttpSession() {
   if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
-Result<HttpResponse> HttpSession::perform(const HttpRequest& req) {
-  CURL* curl = static_cast<CURL*>(curl_);
-  if (curl == nullptr) return internal_error("curl_easy_init failed");
-  curl_easy_reset(curl);
-  Transfer t;
+namespace {
+
+// Sets `curl` up for `req`; the headers list is returned for the caller to
+// free once the transfer is over.
+curl_slist* configure(CURL* curl, const HttpRequest& req, Transfer& t) {
   t.request = &req;
   struct curl_slist* headers = nullptr;
   for (const auto& h : req.headers) headers = curl_slist_append(headers, h.c_str());
@@ -168,10 +168,12 @@ Result<HttpResponse> HttpSession::perform(const HttpRequest& req) {
     if (m != "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, m.c_str());
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  CURLcode rc = curl_easy_perform(curl);
-  // The handle keeps pointers to these: clear them before they go away.
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
-  curl_slist_free_all(headers);
+  return headers;
+}
+
+// The outcome of a finished transfer.
+Result<HttpResponse> conclude(CURLcode rc, Transfer& t) {
+  const HttpRequest& req = *t.request;
   if (t.error) return tl::unexpected(*t.error);
   if (rc != CURLE_OK) {
     std::string what = req.method + " " + req.url.substr(0, req.url.find('?')) + ": ";
@@ -193,6 +195,99 @@ Result<HttpResponse> HttpSession::perform(const HttpRequest& req) {
     }
   }
   return std::move(t.response);
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpSession::perform(const HttpRequest& req) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  if (curl == nullptr) return internal_error("curl_easy_init failed");
+  curl_easy_reset(curl);
+  Transfer t;
+  curl_slist* headers = configure(curl, req, t);
+  CURLcode rc = curl_easy_perform(curl);
+  // The handle keeps pointers to these: clear them before they go away.
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  curl_slist_free_all(headers);
+  return conclude(rc, t);
+}
+
+HttpMulti::HttpMulti() {
+  global_init();
+  multi_ = curl_multi_init();
+  if (multi_ != nullptr) curl_multi_setopt(static_cast<CURLM*>(multi_), CURLMOPT_MAXCONNECTS, 1024L);
+}
+
+HttpMulti::~HttpMulti() {
+  for (void* e : idle_) curl_easy_cleanup(static_cast<CURL*>(e));
+  if (multi_ != nullptr) curl_multi_cleanup(static_cast<CURLM*>(multi_));
+}
+
+std::vector<HttpMulti::Outcome> HttpMulti::perform_all(const std::vector<HttpRequest>& requests) {
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count(); };
+  std::vector<Outcome> out(requests.size());
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  if (multi == nullptr) {
+    for (auto& o : out) o.result = internal_error("curl_multi_init failed");
+    return out;
+  }
+  std::vector<Transfer> transfers(requests.size());
+  std::vector<CURL*> handles(requests.size(), nullptr);
+  std::vector<curl_slist*> headers(requests.size(), nullptr);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    CURL* e = nullptr;
+    if (!idle_.empty()) {
+      e = static_cast<CURL*>(idle_.back());
+      idle_.pop_back();
+      curl_easy_reset(e);
+    } else {
+      e = curl_easy_init();
+    }
+    if (e == nullptr) {
+      out[i].result = internal_error("curl_easy_init failed");
+      continue;
+    }
+    handles[i] = e;
+    headers[i] = configure(e, requests[i], transfers[i]);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, reinterpret_cast<char*>(i));
+    curl_multi_add_handle(multi, e);
+  }
+  int running = 0;
+  curl_multi_perform(multi, &running);
+  while (running > 0) {
+    int ready = 0;
+    curl_multi_poll(multi, nullptr, 0, 100, &ready);
+    curl_multi_perform(multi, &running);
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      char* priv = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+      const size_t i = reinterpret_cast<size_t>(priv);
+      out[i].result = conclude(msg->data.result, transfers[i]);
+      out[i].ms = elapsed();
+    }
+  }
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    char* priv = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+    const size_t i = reinterpret_cast<size_t>(priv);
+    out[i].result = conclude(msg->data.result, transfers[i]);
+    out[i].ms = elapsed();
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (handles[i] == nullptr) continue;
+    curl_multi_remove_handle(multi, handles[i]);
+    curl_easy_setopt(handles[i], CURLOPT_HTTPHEADER, nullptr);
+    curl_slist_free_all(headers[i]);
+    // Kept for the next round: their connections stay in the multi's cache.
+    if (idle_.size() < 1024) idle_.push_back(handles[i]);
+    else curl_easy_cleanup(handles[i]);
+  }
+  return out;
 }
 
 std::string uri_encode(std::string_view s, bool keep_slash) {

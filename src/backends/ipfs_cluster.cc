@@ -48,17 +48,23 @@ class ClusterBackend final : public Backend {
     return c;
   }
 
-  Result<ProbeResult> probe(std::chrono::milliseconds timeout) override {
-    json id = TRY(call("GET", "/id", timeout));
-    if (!id.is_object() || str_field(id, "id").empty()) return corruption(label() + ": GET /id answered without an id");
-    ProbeResult r;
-    r.details = {{"endpoint", endpoint_}, {"peer", str_field(id, "id")}, {"peername", str_field(id, "peername")},
-                 {"version", str_field(id, "version")}};
-    if (id.contains("cluster_peers") && id["cluster_peers"].is_array()) r.details["cluster_peers"] = id["cluster_peers"].size();
-    if (!str_field(id, "error").empty()) r.warning = "the peer reports: " + excerpt(str_field(id, "error"));
-    else if (id.contains("ipfs") && id["ipfs"].is_object() && !str_field(id["ipfs"], "error").empty())
-      r.warning = "the peer's IPFS daemon reports: " + excerpt(str_field(id["ipfs"], "error"));
-    return r;
+  std::optional<HttpProbe> http_probe(std::chrono::milliseconds timeout) override {
+    HttpProbe p;
+    p.request = request("GET", "/id");
+    p.request.timeout = timeout;
+    p.check = [this](Result<HttpResponse> res) -> Result<ProbeResult> {
+      json id = TRY(answer("GET", "/id", std::move(res)));
+      if (!id.is_object() || str_field(id, "id").empty()) return corruption(label() + ": GET /id answered without an id");
+      ProbeResult r;
+      r.details = {{"endpoint", endpoint_}, {"peer", str_field(id, "id")}, {"peername", str_field(id, "peername")},
+                   {"version", str_field(id, "version")}};
+      if (id.contains("cluster_peers") && id["cluster_peers"].is_array()) r.details["cluster_peers"] = id["cluster_peers"].size();
+      if (!str_field(id, "error").empty()) r.warning = "the peer reports: " + excerpt(str_field(id, "error"));
+      else if (id.contains("ipfs") && id["ipfs"].is_object() && !str_field(id["ipfs"], "error").empty())
+        r.warning = "the peer's IPFS daemon reports: " + excerpt(str_field(id["ipfs"], "error"));
+      return r;
+    };
+    return p;
   }
 
   Result<Usage> usage() override {
@@ -251,16 +257,21 @@ class ClusterBackend final : public Backend {
     return err;
   }
 
-  Result<json> call(const std::string& method, const std::string& path, std::chrono::milliseconds timeout) {
-    HttpRequest req = request(method, path);
-    req.timeout = timeout;
-    auto session = sessions_.acquire();
-    HttpResponse res = TRY(session->perform(req).map_error([&](Error e) { return e.wrap(label()); }));
+  Result<json> answer(const std::string& method, const std::string& path, Result<HttpResponse> got) const {
+    if (!got) return tl::unexpected(got.error().wrap(label()));
+    const HttpResponse& res = *got;
     if (res.status < 200 || res.status >= 300) return tl::unexpected(cluster_error(method + " " + path.substr(0, path.find('?')), res));
     if (res.body.empty()) return json::object();
     json j = json::parse(res.body, nullptr, false);
     if (j.is_discarded()) return corruption(label() + ": " + method + " " + path + " answered with malformed JSON");
     return j;
+  }
+
+  Result<json> call(const std::string& method, const std::string& path, std::chrono::milliseconds timeout) {
+    HttpRequest req = request(method, path);
+    req.timeout = timeout;
+    auto session = sessions_.acquire();
+    return answer(method, path, session->perform(req));
   }
 
   Result<RemotePin> pin_of(const json& j) const {

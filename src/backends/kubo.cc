@@ -40,13 +40,21 @@ class KuboBackend final : public Backend {
     return c;
   }
 
-  Result<ProbeResult> probe(std::chrono::milliseconds timeout) override {
-    json v = TRY(rpc_json("version", {}, timeout));
-    ProbeResult r;
-    if (!v.is_object() || !v.contains("Version") || !v["Version"].is_string())
-      return corruption(label() + ": version answered without a Version");
-    r.details = {{"version", v["Version"]}, {"rpc", rpc_}};
-    return r;
+  std::optional<HttpProbe> http_probe(std::chrono::milliseconds timeout) override {
+    HttpProbe p;
+    p.request = rpc_request("version", {});
+    p.request.timeout = timeout;
+    p.check = [this](Result<HttpResponse> res) -> Result<ProbeResult> {
+      if (!res) return tl::unexpected(res.error());
+      if (res->status < 200 || res->status >= 300) return tl::unexpected(rpc_error("version", *res));
+      json v = json::parse(res->body, nullptr, false);
+      if (v.is_discarded() || !v.is_object() || !v.contains("Version") || !v["Version"].is_string())
+        return corruption(label() + ": version answered with malformed JSON");
+      ProbeResult r;
+      r.details = {{"version", v["Version"]}, {"rpc", rpc_}};
+      return r;
+    };
+    return p;
   }
 
   Result<Usage> usage() override {

@@ -47,14 +47,19 @@ class PinningServiceBackend final : public Backend {
     return c;
   }
 
-  Result<ProbeResult> probe(std::chrono::milliseconds timeout) override {
-    json j = TRY(call("GET", "/pins?limit=1", nullptr, timeout));
-    if (!j.is_object() || !j.contains("count") || !j["count"].is_number_integer() || !j.contains("results") ||
-        !j["results"].is_array())
-      return corruption(label() + ": GET /pins did not answer {count, results}");
-    ProbeResult r;
-    r.details = {{"endpoint", endpoint_}, {"pinned", j["count"]}};
-    return r;
+  std::optional<HttpProbe> http_probe(std::chrono::milliseconds timeout) override {
+    HttpProbe p;
+    p.request = make_request("GET", "/pins?limit=1", nullptr, timeout);
+    p.check = [this](Result<HttpResponse> res) -> Result<ProbeResult> {
+      json j = TRY(answer("GET", "/pins", std::move(res)));
+      if (!j.is_object() || !j.contains("count") || !j["count"].is_number_integer() || !j.contains("results") ||
+          !j["results"].is_array())
+        return corruption(label() + ": GET /pins did not answer {count, results}");
+      ProbeResult r;
+      r.details = {{"endpoint", endpoint_}, {"pinned", j["count"]}};
+      return r;
+    };
+    return p;
   }
 
   Result<PinReceipt> pin(const PinSpec& spec, BlockSource&, const CancelToken* cancel) override {
@@ -212,10 +217,8 @@ class PinningServiceBackend final : public Backend {
     return d;
   }
 
-  // One API call; the spec's error document {"error": {"reason", "details"}}
-  // becomes the message.
-  Result<json> call(const std::string& method, const std::string& path, const std::string* body,
-                    std::chrono::milliseconds timeout) {
+  HttpRequest make_request(const std::string& method, const std::string& path, const std::string* body,
+                           std::chrono::milliseconds timeout) const {
     HttpRequest req;
     req.method = method;
     req.url = endpoint_ + path;
@@ -226,21 +229,36 @@ class PinningServiceBackend final : public Backend {
     }
     req.timeout = timeout;
     req.max_response_bytes = 32 << 20;
-    auto session = sessions_.acquire();
-    HttpResponse res = TRY(session->perform(req).map_error([&](Error e) { return e.wrap(label()); }));
+    return req;
+  }
+
+  // An API answer as JSON; the spec's error document {"error": {"reason",
+  // "details"}} becomes the message.
+  Result<json> answer(const std::string& method, const std::string& path, Result<HttpResponse> got) const {
+    const std::string what = label() + ": " + method + " " + path.substr(0, path.find('?'));
+    if (!got) return tl::unexpected(got.error().wrap(label()));
+    const HttpResponse& res = *got;
     if (res.status < 200 || res.status >= 300) {
       json e = json::parse(res.body, nullptr, false);
       if (!e.is_discarded() && e.is_object() && e.contains("error") && e["error"].is_object()) {
         HttpResponse shown = res;
         shown.body = str_field(e["error"], "reason") + ": " + str_field(e["error"], "details");
-        return tl::unexpected(http_error(label() + ": " + method + " " + path.substr(0, path.find('?')), shown));
+        return tl::unexpected(http_error(what, shown));
       }
-      return tl::unexpected(http_error(label() + ": " + method + " " + path.substr(0, path.find('?')), res));
+      return tl::unexpected(http_error(what, res));
     }
     if (method == "DELETE") return json::object();
     json j = json::parse(res.body, nullptr, false);
-    if (j.is_discarded()) return corruption(label() + ": " + method + " " + path.substr(0, path.find('?')) + " answered with malformed JSON");
+    if (j.is_discarded()) return corruption(what + " answered with malformed JSON");
     return j;
+  }
+
+  // One API call.
+  Result<json> call(const std::string& method, const std::string& path, const std::string* body,
+                    std::chrono::milliseconds timeout) {
+    HttpRequest req = make_request(method, path, body, timeout);
+    auto session = sessions_.acquire();
+    return answer(method, path, session->perform(req));
   }
 
   std::string endpoint_, auth_, gateway_;

@@ -83,15 +83,19 @@ class S3Backend final : public Backend {
     return c;
   }
 
-  Result<ProbeResult> probe(std::chrono::milliseconds timeout) override {
+  std::optional<HttpProbe> http_probe(std::chrono::milliseconds timeout) override {
     // Listing is what a restore needs, and it checks bucket and credentials.
-    HttpResponse res = TRY(request("GET", "", "list-type=2&max-keys=1&prefix=" + uri_encode(o_.prefix), nullptr, {}, 1 << 20,
-                                   timeout, /*retry=*/false));
-    if (res.status != 200) return tl::unexpected(s3_error("probe", res));
-    TRY(s3xml::parse_list(res.body));
-    ProbeResult r;
-    r.details = {{"endpoint", o_.endpoint}, {"bucket", o_.bucket}, {"prefix", o_.prefix}};
-    return r;
+    HttpProbe p;
+    p.request = make_request("GET", "", "list-type=2&max-keys=1&prefix=" + uri_encode(o_.prefix), nullptr, {}, 1 << 20, timeout);
+    p.check = [this](Result<HttpResponse> res) -> Result<ProbeResult> {
+      if (!res) return tl::unexpected(res.error().wrap(label()));
+      if (res->status != 200) return tl::unexpected(s3_error("probe", *res));
+      TRY(s3xml::parse_list(res->body).map_error([&](Error e) { return e.wrap(label()); }));
+      ProbeResult r;
+      r.details = {{"endpoint", o_.endpoint}, {"bucket", o_.bucket}, {"prefix", o_.prefix}};
+      return r;
+    };
+    return p;
   }
 
   Result<Usage> usage() override {
@@ -259,10 +263,10 @@ class S3Backend final : public Backend {
     return false;
   }
 
-  // One signed request; transient failures are retried (when `retry`).
-  Result<HttpResponse> request(const std::string& method, const std::string& key, const std::string& query, const Body* body,
-                               const std::vector<std::string>& headers, uint64_t max_response,
-                               std::chrono::milliseconds timeout, bool retry) {
+  // One signed request (the body, when given, must outlive it).
+  HttpRequest make_request(const std::string& method, const std::string& key, const std::string& query, const Body* body,
+                           const std::vector<std::string>& headers, uint64_t max_response,
+                           std::chrono::milliseconds timeout) const {
     HttpRequest req;
     req.method = method;
     req.url = base_ + "/" + uri_encode(key, /*keep_slash=*/true) + (query.empty() ? "" : "?" + query);
@@ -277,6 +281,14 @@ class S3Backend final : public Backend {
     req.userpwd = userpwd_;
     req.timeout = timeout;
     req.max_response_bytes = max_response;
+    return req;
+  }
+
+  // One signed request; transient failures are retried (when `retry`).
+  Result<HttpResponse> request(const std::string& method, const std::string& key, const std::string& query, const Body* body,
+                               const std::vector<std::string>& headers, uint64_t max_response,
+                               std::chrono::milliseconds timeout, bool retry) {
+    HttpRequest req = make_request(method, key, query, body, headers, max_response, timeout);
     thread_local std::mt19937 rng(std::random_device{}());
     for (int attempt = 1;; ++attempt) {
       auto session = sessions_.acquire();
