@@ -299,6 +299,42 @@ TEST(Health, ProbesRunConcurrentlyAndAreBoundedByTheTimeout) {
   std::this_thread::sleep_for(1600ms);  // let the hung probe finish before the test ends
 }
 
+TEST(Health, HttpProbesGoOutTogether) {
+  // 100 gateway backends on one server that answers after 50 ms: the probes
+  // go out at once from one thread, so a round takes about one answer.
+  http::Server server("slow gateway", http::Limits{});
+  http::Route r;
+  r.method = "GET";
+  r.path = "/ipfs/";
+  r.prefix = true;
+  r.stream_handler = [](http::Exchange& ex) {
+    std::this_thread::sleep_for(50ms);
+    (void)ex.begin(200, {}, 0);
+  };
+  server.add_route(std::move(r));
+  ASSERT_TRUE(server.listen("127.0.0.1:0"));
+  server.start(1, 128);
+  backends::Environment env;
+  env.request_timeout = 5000ms;
+  std::vector<backends::ProbeTarget> targets;
+  for (int i = 0; i < 100; ++i) {
+    json section = {{"url", "http://" + server.address()}};
+    auto b = backends::make_backend("lassie", section, env);
+    ASSERT_TRUE(b);
+    targets.push_back({std::shared_ptr<backends::Backend>(std::move(*b)), std::make_shared<std::atomic<bool>>(false)});
+  }
+  (void)backends::probe_all(targets, 5000ms);  // connections open
+  const auto t0 = std::chrono::steady_clock::now();
+  auto out = backends::probe_all(targets, 5000ms);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  for (const auto& o : out) {
+    ASSERT_TRUE(o.result) << o.result.error().message();
+    EXPECT_GE(o.latency_ms, 45);
+  }
+  EXPECT_LT(ms, 1000) << "100 HTTP probes of 50 ms took " << ms << " ms";
+  server.stop(1);
+}
+
 // ---------------- supervision ----------------
 
 backends::ProcessSpec shell_spec(const test::TempDir& dir, const std::string& script) {
