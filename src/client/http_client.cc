@@ -129,7 +129,7 @@ Result<Response> HttpClient::post(const std::string& path, const std::string& bo
 
 Result<Response> HttpClient::send(const std::string& method, const std::string& path) {
   Transfer t;
-  return perform(base_ + path, token_, method.c_str(), nullptr, "", t);
+  return perform(base_ + path, token_, timeout_ms_, method.c_str(), nullptr, "", t);
 }
 
 Result<Response> HttpClient::post_stream(const std::string& path, const std::string& content_type, BodySource body,
