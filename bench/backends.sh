@@ -26,6 +26,7 @@ AWS=/usr/bin/aws  # Debian's awscli, not whatever else is on PATH
 rm -rf "$DATA"; mkdir -p "$DATA"
 export IPFS_KIT_PATH=$DATA/repo
 PIDS=""
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
   "$K" daemon stop > /dev/null 2>&1
   for p in $PIDS; do kill "$p" 2> /dev/null; done
@@ -64,8 +65,8 @@ rounds 2 > /dev/null
 HUNDRED=$(rounds "$ROUNDS" | tr '\n' ' ')
 healthy=$(curl -s "http://$(api)/backends/health" | python3 -c 'import json,sys; b=json.load(sys.stdin)["backends"]; print(sum(1 for n,v in b.items() if n.startswith("slow") and v["health"] in ("healthy","degraded")))')
 "$K" daemon stop > /dev/null
-one_ms=$(median $ONE)
-hundred_ms=$(median $HUNDRED)
+one_ms=$(median "$ONE")
+hundred_ms=$(median "$HUNDRED")
 echo "== health round, backends answering after 50 ms (median of $ROUNDS rounds) =="
 echo "  1 backend (ms):   $ONE"
 echo "  100 backends (ms): $HUNDRED"
@@ -118,7 +119,7 @@ stored=$(find "$DATA/s3/bench" -name '*._S3rver_object' | wc -l)
 echo "  ipfs-kit backend push (s): $OURS"
 echo "  aws s3 cp --recursive (s): $THEIRS"
 echo "  objects in the last bucket: $stored"
-S3_RATIO=$(ratio "$(median $OURS)" "$(median $THEIRS)")
+S3_RATIO=$(ratio "$(median "$OURS")" "$(median "$THEIRS")")
 fi
 
 echo

@@ -514,9 +514,11 @@ void Registry::write_metrics(metrics::Writer& w) {
   }
   w.family("ipfskit_backend_alerts_total", "counter", "Outages (a backend down after missed probes), by backend.");
   for (auto& e : snapshot) w.sample("ipfskit_backend_alerts_total", {{"backend", e->name}}, e->alerts->load());
-  w.family("ipfskit_backend_process_restarts_total", "counter", "Restarts of supervised backend processes after they exited.");
+  w.family("ipfskit_backend_process_restarts_total", "counter",
+           "Restarts of a supervised backend process after it exited (0 for backends that are not processes).");
   for (auto& e : snapshot)
-    if (e->process) w.sample("ipfskit_backend_process_restarts_total", {{"backend", e->name}}, e->process->status().restarts);
+    w.sample("ipfskit_backend_process_restarts_total", {{"backend", e->name}},
+             e->process ? e->process->status().restarts : uint64_t{0});
 }
 
 // ---- operations ----
