@@ -9,13 +9,14 @@ set -euo pipefail
 BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config file
   libssl-dev libboost-dev libboost-system-dev nlohmann-json3-dev libexpected-dev libcli11-dev libspdlog-dev
-  libsqlite3-dev libcurl4-openssl-dev libsystemd-dev libfuse3-dev
+  libsqlite3-dev libcurl4-openssl-dev libsystemd-dev libfuse3-dev libexpat1-dev
   help2man
 )
 TEST_PACKAGES=(
   ccache clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   time curl ca-certificates python3 prometheus
+  awscli  # the S3 reference client (tests/interop/backends.test.mjs, bench/backends.sh)
   # operations checks: units, packaging, completions, man page, containers, compose and manifests
   systemd man-db zsh shellcheck yamllint docker-compose util-linux
   # the FUSE mount's tests: fusermount3, getfattr, rsync

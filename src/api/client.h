@@ -91,6 +91,16 @@ struct LogQuery {
   std::string backend;      // "" for the daemon's log; else a backend's log
 };
 
+// `backend push`: copy a local DAG to one backend and pin it there.
+struct BackendPushRequest {
+  Cid cid;
+  std::optional<std::string> name;                         // default: the local pin's name
+  std::optional<std::map<std::string, std::string>> meta;  // default: the local pin's metadata
+  bool verify = true;        // prove the copy (read it back, unless the protocol proved it)
+  int replication_min = 0;   // ipfs_cluster's replication-min/-max; 0: the cluster's defaults
+  int replication_max = 0;
+};
+
 class Operations {
  public:
   virtual ~Operations() = default;
@@ -102,6 +112,23 @@ class Operations {
   virtual Result<nlohmann::json> replication_sync(const CancelToken* cancel) = 0;
   virtual Result<std::string> metrics() = 0;                          // Prometheus text
   virtual Result<std::vector<std::string>> log_lines(const LogQuery& q) = 0;
+
+  // ---- one backend (backends/backend.h; documents as GET /backends/NAME/...) ----
+  // A health round for `name` alone, then its document (as in backends()).
+  virtual Result<nlohmann::json> backend_check(const std::string& name) = 0;
+  // {"active": [...], "recent": [...]}: outages (GET /health/alerts).
+  virtual Result<nlohmann::json> health_alerts() = 0;
+  // {"backend", "pins": [{"cid", "name", "meta", "status"}...]}: what it holds.
+  virtual Result<nlohmann::json> backend_pins(const std::string& name) = 0;
+  // The receipt: {"status", "blocks", "bytes", "verified_by", "verified_at", ...}.
+  virtual Result<nlohmann::json> backend_push(const std::string& name, const BackendPushRequest& request) = 0;
+  virtual Result<nlohmann::json> backend_unpin(const std::string& name, const Cid& cid) = 0;
+  // The read-back report: {"ok", "blocks", "bytes", "missing", "corrupt", ...}.
+  virtual Result<nlohmann::json> backend_verify(const std::string& name, const Cid& cid) = 0;
+  // {"backend", "usage": {"bytes_used", "bytes_free", "bytes_limit", "blocks", "pins"}}.
+  virtual Result<nlohmann::json> backend_usage(const std::string& name) = 0;
+  // One block from the backend, hash-checked.
+  virtual Result<Bytes> backend_block(const std::string& name, const Cid& cid) = 0;
 };
 
 class Client : public Operations {

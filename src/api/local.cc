@@ -1,5 +1,7 @@
 #include "api/local.h"
 
+#include "config/backends.h"
+
 #include <sys/stat.h>
 
 #include <deque>
@@ -36,6 +38,10 @@ void redact(nlohmann::json& j) {
 nlohmann::json redact_config(const nlohmann::json& doc) {
   nlohmann::json out = doc;
   redact(out);
+  // Backends know their own secrets (access keys, env values of supervised
+  // processes): config/backends.h.
+  if (out.contains("backends") && out["backends"].is_object())
+    for (auto& [name, section] : out["backends"].items()) section = redact_backend(name, section);
   return out;
 }
 
@@ -231,14 +237,19 @@ Result<nlohmann::json> LocalClient::config_show() {
 
 Result<nlohmann::json> LocalClient::config_get(const std::string& key) {
   Config c = TRY(Config::load_or_default(config_path_));
-  auto v = c.get(key);
-  if (!v) return invalid_argument("unknown config key \"" + key + "\"");
-  // Redact through the document so that a section hides its secrets too.
-  nlohmann::json wrapped = {{"v", *v}};
-  const auto dot = key.rfind('.');
-  if (is_secret_key(dot == std::string::npos ? key : key.substr(dot + 1)) && !v->is_null()) return nlohmann::json("(set)");
-  redact(wrapped["v"]);
-  return wrapped["v"];
+  if (!c.get(key)) return invalid_argument("unknown config key \"" + key + "\"");
+  // Looked up in the redacted document, so that a key or a section shows no secret.
+  nlohmann::json doc = redact_config(c.document());
+  if (key.empty()) return doc;
+  std::string pointer;
+  for (char ch : key) {
+    if (ch == '.') pointer += '/';
+    else if (ch == '~') pointer += "~0";
+    else if (ch == '/') pointer += "~1";
+    else pointer += ch;
+  }
+  const nlohmann::json::json_pointer ptr("/" + pointer);
+  return doc.contains(ptr) ? doc[ptr] : nlohmann::json();
 }
 
 Result<nlohmann::json> LocalClient::config_set(const std::string& key, const std::string& value) {
@@ -247,6 +258,7 @@ Result<nlohmann::json> LocalClient::config_set(const std::string& key, const std
   struct stat st;
   if (::stat(o_.repo_path.c_str(), &st) != 0 && o_.config_flag.empty()) TRY(node());  // create the repository first
   TRY_STATUS(c.save(config_path_));
+  if (!c.get(key)) return nlohmann::json();  // removed (a backend set to null)
   return config_get(key);
 }
 
@@ -295,6 +307,23 @@ Result<std::string> LocalClient::metrics() { return TRY(ops())->metrics(); }
 Result<std::vector<std::string>> LocalClient::log_lines(const LogQuery& q) {
   if (ops_ != nullptr) return ops_->log_lines(q);
   return read_log_lines(o_.repo_path, q);
+}
+
+Result<nlohmann::json> LocalClient::backend_check(const std::string& name) { return TRY(ops())->backend_check(name); }
+Result<nlohmann::json> LocalClient::health_alerts() { return TRY(ops())->health_alerts(); }
+Result<nlohmann::json> LocalClient::backend_pins(const std::string& name) { return TRY(ops())->backend_pins(name); }
+Result<nlohmann::json> LocalClient::backend_push(const std::string& name, const BackendPushRequest& request) {
+  return TRY(ops())->backend_push(name, request);
+}
+Result<nlohmann::json> LocalClient::backend_unpin(const std::string& name, const Cid& cid) {
+  return TRY(ops())->backend_unpin(name, cid);
+}
+Result<nlohmann::json> LocalClient::backend_verify(const std::string& name, const Cid& cid) {
+  return TRY(ops())->backend_verify(name, cid);
+}
+Result<nlohmann::json> LocalClient::backend_usage(const std::string& name) { return TRY(ops())->backend_usage(name); }
+Result<Bytes> LocalClient::backend_block(const std::string& name, const Cid& cid) {
+  return TRY(ops())->backend_block(name, cid);
 }
 
 }  // namespace ipfskit::api

@@ -94,6 +94,14 @@ class LocalClient : public Client {
   Result<nlohmann::json> replication_sync(const CancelToken* cancel) override;
   Result<std::string> metrics() override;
   Result<std::vector<std::string>> log_lines(const LogQuery& q) override;
+  Result<nlohmann::json> backend_check(const std::string& name) override;
+  Result<nlohmann::json> health_alerts() override;
+  Result<nlohmann::json> backend_pins(const std::string& name) override;
+  Result<nlohmann::json> backend_push(const std::string& name, const BackendPushRequest& request) override;
+  Result<nlohmann::json> backend_unpin(const std::string& name, const Cid& cid) override;
+  Result<nlohmann::json> backend_verify(const std::string& name, const Cid& cid) override;
+  Result<nlohmann::json> backend_usage(const std::string& name) override;
+  Result<Bytes> backend_block(const std::string& name, const Cid& cid) override;
 
  private:
   Result<Operations*> ops();

@@ -116,6 +116,20 @@ class RoutedClient : public Client {
   Result<nlohmann::json> replication_sync(const CancelToken* cancel) override { return daemon_->replication_sync(cancel); }
   Result<std::string> metrics() override { return daemon_->metrics(); }
   Result<std::vector<std::string>> log_lines(const LogQuery& q) override { return local_->log_lines(q); }
+  Result<nlohmann::json> backend_check(const std::string& name) override { return daemon_->backend_check(name); }
+  Result<nlohmann::json> health_alerts() override { return daemon_->health_alerts(); }
+  Result<nlohmann::json> backend_pins(const std::string& name) override { return daemon_->backend_pins(name); }
+  Result<nlohmann::json> backend_push(const std::string& name, const BackendPushRequest& request) override {
+    return daemon_->backend_push(name, request);
+  }
+  Result<nlohmann::json> backend_unpin(const std::string& name, const Cid& cid) override {
+    return daemon_->backend_unpin(name, cid);
+  }
+  Result<nlohmann::json> backend_verify(const std::string& name, const Cid& cid) override {
+    return daemon_->backend_verify(name, cid);
+  }
+  Result<nlohmann::json> backend_usage(const std::string& name) override { return daemon_->backend_usage(name); }
+  Result<Bytes> backend_block(const std::string& name, const Cid& cid) override { return daemon_->backend_block(name, cid); }
 
  private:
   std::unique_ptr<LocalClient> local_;

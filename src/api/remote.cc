@@ -144,7 +144,9 @@ Status RemoteClient::rpc_bytes(const std::string& command, const Params& params,
 }
 
 Result<json> RemoteClient::api_json(const std::string& method, const std::string& path, const std::string& body) {
-  client::Response r = method == "GET" ? TRY(api_.get(path)) : TRY(api_.post(path, body, body.empty() ? "" : "application/json"));
+  client::Response r = method == "GET"    ? TRY(api_.get(path))
+                       : method == "POST" ? TRY(api_.post(path, body, body.empty() ? "" : "application/json"))
+                                          : TRY(api_.send(method, path));
   auto j = json::parse(r.body, nullptr, false);
   if (r.status < 200 || r.status >= 300) {
     if (r.status == 503 && !j.is_discarded() && !j.contains("error")) return j;  // an unhealthy report is still a report
@@ -603,6 +605,71 @@ Result<std::vector<std::string>> RemoteClient::log_lines(const LogQuery& q) {
   for (const auto& l : j["lines"])
     if (l.is_string()) out.push_back(l.get<std::string>());
   return out;
+}
+
+namespace {
+
+std::string backend_path(const std::string& name) { return "/backends/" + client::url_encode(name); }
+
+}  // namespace
+
+Result<json> RemoteClient::backend_check(const std::string& name) {
+  json j = TRY(api_json("GET", "/backends/health?check=true&name=" + client::url_encode(name)));
+  if (!j.is_object() || !j.contains("backends") || !j["backends"].is_object() || !j["backends"].contains(name))
+    return corruption("the daemon sent a malformed /backends/health reply");
+  return j["backends"][name];
+}
+
+Result<json> RemoteClient::health_alerts() {
+  json j = TRY(api_json("GET", "/health/alerts"));
+  if (!j.is_object() || !j.contains("active") || !j["active"].is_array())
+    return corruption("the daemon sent a malformed /health/alerts reply");
+  return j;
+}
+
+Result<json> RemoteClient::backend_pins(const std::string& name) {
+  json j = TRY(api_json("GET", backend_path(name) + "/pins"));
+  if (!j.is_object() || !j.contains("pins") || !j["pins"].is_array()) return corruption("the daemon sent a malformed pin list");
+  return j;
+}
+
+Result<json> RemoteClient::backend_push(const std::string& name, const BackendPushRequest& r) {
+  std::string path = backend_path(name) + "/pins/" + r.cid.to_string() + "?verify=" + (r.verify ? "true" : "false");
+  if (r.name) path += "&name=" + client::url_encode(*r.name);
+  if (r.meta) {
+    if (r.meta->empty()) path += "&meta=";
+    for (const auto& [k, v] : *r.meta) path += "&meta=" + client::url_encode(k + "=" + v);
+  }
+  if (r.replication_min > 0) path += "&replication-min=" + std::to_string(r.replication_min);
+  if (r.replication_max > 0) path += "&replication-max=" + std::to_string(r.replication_max);
+  json j = TRY(api_json("POST", path));
+  if (!j.is_object() || !j.contains("status") || !j.contains("blocks")) return corruption("the daemon sent a malformed receipt");
+  return j;
+}
+
+Result<json> RemoteClient::backend_unpin(const std::string& name, const Cid& cid) {
+  return api_json("DELETE", backend_path(name) + "/pins/" + cid.to_string());
+}
+
+Result<json> RemoteClient::backend_verify(const std::string& name, const Cid& cid) {
+  json j = TRY(api_json("POST", backend_path(name) + "/verify/" + cid.to_string()));
+  if (!j.is_object() || !j.contains("ok") || !j["ok"].is_boolean()) return corruption("the daemon sent a malformed report");
+  return j;
+}
+
+Result<json> RemoteClient::backend_usage(const std::string& name) {
+  json j = TRY(api_json("GET", backend_path(name) + "/usage"));
+  if (!j.is_object() || !j.contains("usage") || !j["usage"].is_object()) return corruption("the daemon sent a malformed usage reply");
+  return j;
+}
+
+Result<Bytes> RemoteClient::backend_block(const std::string& name, const Cid& cid) {
+  client::Response r = TRY(api_.get(backend_path(name) + "/blocks/" + cid.to_string()));
+  if (r.status != 200) return tl::unexpected(client::rpc_error(r));
+  // Checked here too: nothing the daemon sends is trusted more than a block from any other node.
+  Bytes data = to_bytes(r.body);
+  TRY_STATUS(verify_block(cid, data));
+  return data;
 }
 
 }  // namespace ipfskit::api

@@ -60,7 +60,7 @@ void register_pin(CLI::App& app, Context& ctx, Action& action);
 void register_repo(CLI::App& app, Context& ctx, Action& action);
 void register_config(CLI::App& app, Context& ctx, Action& action);
 void register_daemon(CLI::App& app, Context& ctx, Action& action);   // daemon start|stop|restart|status
-void register_ops(CLI::App& app, Context& ctx, Action& action);      // backend, health, metrics, log
+void register_ops(CLI::App& app, Context& ctx, Action& action);      // metrics
 void register_psa(CLI::App& app, Context& ctx, Action& action);      // psa token
 void register_mcp(CLI::App& app, Context& ctx, Action& action);      // mcp stdio|serve
 void register_diag(CLI::App& app, Context& ctx, Action& action);     // diag healthy
@@ -68,6 +68,7 @@ void register_diag(CLI::App& app, Context& ctx, Action& action);     // diag hea
 void register_completion(CLI::App& app, Action& action);
 void register_files(CLI::App& app, Context& ctx, Action& action);    // files (MFS)
 void register_vfs(CLI::App& app, Context& ctx, Action& action);      // vfs mount|list|unmount (FUSE)
+void register_backend(CLI::App& app, Context& ctx, Action& action);  // backend, health, log
 
 // Parses "key=value" into the pair; InvalidArgument otherwise.
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv);

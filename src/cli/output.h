@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace ipfskit::cli {
 
@@ -18,6 +21,12 @@ std::string human_bytes(uint64_t bytes);
 // Escapes non-printable characters in names the way Kubo's EscNonPrint does
 // (Go %q escapes, without the quotes), so that a file name cannot rewrite the terminal.
 std::string escape_nonprint(std::string_view s);
+
+// Prints rows as aligned columns (the first row is the header).
+void print_columns(const std::vector<std::vector<std::string>>& rows);
+
+// A JSON value as a table cell: "-" for null or "", yes/no for booleans.
+std::string cell(const nlohmann::json& v);
 
 // A byte-count progress bar on stderr, redrawn at most ten times a second.
 class ProgressBar {

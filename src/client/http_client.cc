@@ -88,6 +88,8 @@ Result<Response> perform(const std::string& url, const std::string& token, long 
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "ipfs-kit-cli");
+  if (std::string_view(method) != "GET" && std::string_view(method) != "POST")
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
   if (std::string_view(method) == "POST") {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     if (t.source) {
@@ -123,6 +125,11 @@ Result<Response> HttpClient::get(const std::string& path) {
 Result<Response> HttpClient::post(const std::string& path, const std::string& body, const std::string& content_type) {
   Transfer t;
   return perform(base_ + path, token_, timeout_ms_, "POST", &body, content_type, t);
+}
+
+Result<Response> HttpClient::send(const std::string& method, const std::string& path) {
+  Transfer t;
+  return perform(base_ + path, token_, timeout_ms_, method.c_str(), nullptr, "", t);
 }
 
 Result<Response> HttpClient::post_stream(const std::string& path, const std::string& content_type, BodySource body,

@@ -40,6 +40,8 @@ class HttpClient {
 
   Result<Response> get(const std::string& path);
   Result<Response> post(const std::string& path, const std::string& body = "", const std::string& content_type = "");
+  // Any other method without a body (DELETE).
+  Result<Response> send(const std::string& method, const std::string& path);
   // POST with a streamed body (chunked) and a streamed response. The response
   // body goes to `sink` only for 2xx statuses; otherwise it is collected into
   // the returned Response's body (an error document).

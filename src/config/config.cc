@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "base/io.h"
+#include "config/backends.h"
 #include "multiformats/multihash.h"
 #include "unixfs/chunker.h"
 
@@ -158,6 +159,8 @@ std::vector<ConfigKey> build_schema() {
       {"daemon.log_level", "INFO", "DEBUG, INFO, WARNING, ERROR or CRITICAL",
        one_of({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}, /*upper=*/true), false},
       {"daemon.health_check_interval", 30, "seconds between backend health checks", integer(1, 86400), false},
+      {"daemon.health_check_timeout", 5, "seconds a backend health probe may take before it counts as missed",
+       integer(1, 300), false},
       {"daemon.replication_check_interval", 300, "seconds between replication checks", integer(1, 604800), false},
       {"daemon.log_rotation_interval", 3600, "seconds between log rotations", integer(60, 604800), false},
       {"daemon.api_address", "127.0.0.1:8887", "management API listener", address(), true},
@@ -177,12 +180,9 @@ std::vector<ConfigKey> build_schema() {
       {"mcp.max_content_bytes", 1 << 20, "bytes of content one MCP call returns (cat, block_get, dag_export)",
        integer(1024, 64 << 20), true},
   };
-  struct SeedBackend {
-    const char* name;
-    bool enabled;
-  };
-  for (SeedBackend b : {SeedBackend{"ipfs", true}, SeedBackend{"ipfs_cluster", true}, SeedBackend{"lotus", false},
-                        SeedBackend{"lassie", true}, SeedBackend{"storacha", false}}) {
+  // The seeds' five backends exist by default; others are added by name
+  // (config/backends.h validates every backend section as a whole).
+  for (const SeedBackend& b : seed_backends()) {
     s.push_back({std::string("backends.") + b.name + ".enabled", b.enabled, "whether the backend is used", boolean(), false});
     s.push_back({std::string("backends.") + b.name + ".auto_start", b.enabled, "start it with the daemon", boolean(), false});
   }
@@ -263,12 +263,24 @@ Result<Config> Config::load(const std::string& path) {
   leaves(file, "", keys);
   for (const std::string& k : keys) {
     if (k.empty()) continue;  // an empty file object
+    if (k == "backends" || k.rfind("backends.", 0) == 0) continue;  // below, one section at a time
     const ConfigKey* def = find_config_key(k);
     if (def == nullptr) return invalid_argument("config " + path + ": unknown key \"" + k + "\"");
     json v = file[pointer_of(k)];
     std::string err = def->validate(v);
     if (!err.empty()) return invalid_argument("config " + path + ": " + k + ": " + err);
     c.doc_[pointer_of(k)] = v;
+  }
+  if (file.contains("backends")) {
+    if (!file["backends"].is_object()) return invalid_argument("config " + path + ": backends: expected an object");
+    for (auto& [name, section] : file["backends"].items()) {
+      json merged = c.doc_["backends"].contains(name) ? c.doc_["backends"][name] : json::object();
+      if (!section.is_object()) return invalid_argument("config " + path + ": backends." + name + ": expected an object");
+      for (auto& [f, v] : section.items()) merged[f] = v;
+      std::string err = validate_backend(name, merged);
+      if (!err.empty()) return invalid_argument("config " + path + ": " + err);
+      c.doc_["backends"][name] = std::move(merged);
+    }
   }
   return c;
 }
@@ -292,6 +304,7 @@ Result<json> Config::get(std::string_view path) const {
 }
 
 Status Config::set_json(std::string_view path, json value) {
+  if (path.rfind("backends.", 0) == 0) return set_backend_field(path, std::move(value));
   const ConfigKey* def = find_config_key(path);
   if (def == nullptr) return invalid_argument("unknown config key \"" + std::string(path) + "\"");
   std::string err = def->validate(value);
@@ -305,12 +318,103 @@ Status Config::set_json(std::string_view path, json value) {
 }
 
 Status Config::set(std::string_view path, std::string_view text) {
+  if (path.rfind("backends.", 0) == 0) {
+    // A backend field: parsed for its type (bare strings, "a,b" lists).
+    std::string_view rest = path.substr(9);
+    const size_t dot = rest.find('.');
+    if (dot == std::string_view::npos) {
+      json section = json::parse(text, nullptr, false);
+      if (section.is_discarded()) return invalid_argument(std::string(path) + ": expected a JSON object");
+      // null removes the backend (backend rm).
+      if (section.is_null()) return remove_backend(std::string(rest));
+      return set_backend(std::string(rest), std::move(section));
+    }
+    const std::string name(rest.substr(0, dot));
+    std::string field(rest.substr(dot + 1));
+    if (field.rfind("env.", 0) == 0) return set_backend_field(path, json(std::string(text)));
+    if (field == "type") return set_backend_field(path, json(std::string(text)));
+    const json current = doc_["backends"].contains(name) ? doc_["backends"][name] : json::object();
+    auto type = backend_type_of(name, current);
+    if (!type)
+      return invalid_argument("backends." + name + " does not exist: add it with `ipfs-kit backend add " + name +
+                              " --type TYPE` (or set backends." + name + ".type first)");
+    return set_backend_field(path, TRY(parse_backend_value(*type, field, text)));
+  }
   const ConfigKey* def = find_config_key(path);
   if (def == nullptr) return invalid_argument("unknown config key \"" + std::string(path) + "\"");
   if (!valid_utf8(text)) return invalid_argument(std::string(path) + ": the value is not valid UTF-8");
   json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) value = std::string(text);  // a bare word for a string key
   return set_json(path, std::move(value));
+}
+
+Status Config::set_backend_field(std::string_view path, json value) {
+  std::string_view rest = path.substr(9);
+  const size_t dot = rest.find('.');
+  if (dot == std::string_view::npos) return set_backend(std::string(rest), std::move(value));
+  const std::string name(rest.substr(0, dot));
+  const std::string field(rest.substr(dot + 1));
+  json section = doc_["backends"].contains(name) ? doc_["backends"][name] : json::object();
+  if (!section.is_object()) section = json::object();
+  if (field.rfind("env.", 0) == 0) {
+    if (!section.contains("env") || !section["env"].is_object()) section["env"] = json::object();
+    if (value.is_null()) section["env"].erase(field.substr(4));
+    else section["env"][field.substr(4)] = std::move(value);
+  } else if (value.is_null()) {
+    section.erase(field);
+  } else {
+    section[field] = std::move(value);
+  }
+  return set_backend(name, std::move(section));
+}
+
+Status Config::set_backend(const std::string& name, json section) {
+  if (!section.is_object()) return invalid_argument("backends." + name + ": expected an object");
+  const bool existed = doc_["backends"].contains(name);
+  if (!existed && find_seed_backend(name) == nullptr) {
+    // A new backend is used once added; its process starts with the daemon.
+    if (!section.contains("enabled")) section["enabled"] = true;
+    if (!section.contains("auto_start")) section["auto_start"] = true;
+  }
+  std::string err = validate_backend(name, section);
+  if (!err.empty()) return invalid_argument(err);
+  doc_["backends"][name] = std::move(section);
+  return {};
+}
+
+Status Config::remove_backend(const std::string& name) {
+  if (find_seed_backend(name) != nullptr)
+    return invalid_argument("\"" + name + "\" is one of the seeds' backends and cannot be removed; disable it with: ipfs-kit config set backends." +
+                            name + ".enabled false");
+  if (!doc_["backends"].contains(name)) return not_found("no backend named \"" + name + "\"");
+  doc_["backends"].erase(name);
+  return {};
+}
+
+std::vector<std::string> Config::backend_names() const {
+  std::vector<std::string> out;
+  if (doc_.contains("backends") && doc_["backends"].is_object())
+    for (auto it = doc_["backends"].begin(); it != doc_["backends"].end(); ++it) out.push_back(it.key());
+  return out;
+}
+
+json Config::redacted() const {
+  json out = doc_;
+  if (out.contains("daemon") && out["daemon"].contains("api_token")) {
+    const json& t = out["daemon"]["api_token"];
+    if (!t.is_null() && !(t.is_string() && t.get<std::string>().empty())) out["daemon"]["api_token"] = "(set)";
+  }
+  if (out.contains("backends") && out["backends"].is_object())
+    for (auto& [name, section] : out["backends"].items()) section = redact_backend(name, section);
+  return out;
+}
+
+Result<json> Config::get_redacted(std::string_view path) const {
+  if (path.empty()) return redacted();
+  json r = redacted();
+  auto ptr = pointer_of(path);
+  if (!r.contains(ptr)) return not_found("unknown config key \"" + std::string(path) + "\"");
+  return r[ptr];
 }
 
 }  // namespace ipfskit

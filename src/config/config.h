@@ -50,13 +50,30 @@ class Config {
   Result<nlohmann::json> get(std::string_view path) const;
 
   // Parses `text` for the key's type (JSON, or a bare string for string keys),
-  // validates it and stores it.
+  // validates it and stores it. For backends, "backends.NAME" takes a whole
+  // section as JSON (null removes the backend) and "backends.NAME.FIELD" a
+  // value parsed for the field (see config/backends.h).
   Status set(std::string_view path, std::string_view text);
   Status set_json(std::string_view path, nlohmann::json value);
 
   const nlohmann::json& document() const { return doc_; }
 
+  // ---- backends (see config/backends.h) ----
+  // Replaces (or adds) one backend's section after validating it as a whole.
+  // A new backend defaults to enabled and auto_start.
+  Status set_backend(const std::string& name, nlohmann::json section);
+  // Removes a user-named backend; the seeds' five cannot be removed.
+  Status remove_backend(const std::string& name);
+  std::vector<std::string> backend_names() const;
+
+  // The document (or one key) with secrets replaced by "(set)": the API
+  // token, backend tokens and keys, and supervised processes' env values.
+  // What `config show`, logs and the API print.
+  nlohmann::json redacted() const;
+  Result<nlohmann::json> get_redacted(std::string_view path) const;
+
  private:
+  Status set_backend_field(std::string_view path, nlohmann::json value);
   nlohmann::json doc_;
 };
 

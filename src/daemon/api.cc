@@ -36,27 +36,14 @@ void register_api_routes(http::Server& server, Service& s) {
   add(server, "GET", "/health", false, [&s](const http::Request&) {
     auto h = s.health();
     if (!h) return error_response(h.error());
-    return json_response((*h)["status"] == "healthy" ? 200 : 503, *h);
+    // 503 only when the embedded node is down; another backend down makes
+    // the daemon "degraded", still serving.
+    return json_response((*h)["status"] == "unhealthy" ? 503 : 200, *h);
   });
   add(server, "GET", "/status", false, [&s](const http::Request&) { return reply(s.status()); });
   add(server, "GET", "/api/v1/status", false, [&s](const http::Request&) { return reply(s.status()); });
-  add(server, "GET", "/backends/health", false, [&s](const http::Request& req) {
-    const bool now = req.param("check").value_or("") == "true";
-    auto b = s.backends(now);
-    if (!b) return error_response(b.error());
-    return json_response(200, {{"backends", *b}});
-  });
-  add(server, "GET", "/backends", false, [&s](const http::Request&) {
-    auto b = s.backends(false);
-    if (!b) return error_response(b.error());
-    return json_response(200, {{"backends", *b}});
-  });
-  for (bool start : {true, false}) {
-    add(server, "POST", start ? "/backends/start/" : "/backends/stop/", true, [&s, start](const http::Request& req) {
-      std::string name = req.path.substr(std::string_view(start ? "/backends/start/" : "/backends/stop/").size());
-      return reply(s.set_backend_running(name, start));
-    });
-  }
+  // /backends, /backends/health, /backends/start|stop/NAME, /backends/NAME/...
+  // and /health/alerts: backends/api_routes.cc.
   add(server, "GET", "/replication/status", false, [&s](const http::Request&) { return reply(s.replication_status()); });
   add(server, "POST", "/replication/sync", false, [&s](const http::Request&) { return reply(s.replication_sync(nullptr)); });
   add(server, "GET", "/metrics", false, [&s](const http::Request&) {
@@ -126,7 +113,7 @@ void register_api_routes(http::Server& server, Service& s) {
   // Everything else under the API: JSON 404 (or 405 for a known path with the wrong method).
   add(server, "", "/", true, [](const http::Request& req) {
     static const char* known[] = {"/health", "/status", "/api/v1/status", "/backends/health", "/backends",
-                                  "/replication/status", "/replication/sync", "/metrics", "/config", "/config/set",
+                                  "/health/alerts", "/replication/status", "/replication/sync", "/metrics", "/config", "/config/set",
                                   "/logs", "/psa-tokens", "/psa-tokens/create", "/psa-tokens/remove"};
     for (const char* k : known)
       if (req.path == k) return json_response(405, {{"error", "method " + req.method + " not allowed on " + req.path}});

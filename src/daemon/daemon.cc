@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "api/local.h"
+#include "backends/api_routes.h"
 #include "base/version.h"
 #include "daemon/service.h"
 #include "log/log.h"
@@ -162,12 +163,30 @@ Status Service::start() {
             node_->repo().identity().peer_id};
   };
   psa_ = TRY(psa::PinningService::start(std::move(po)));
+
+  backends::RegistryOptions bo;
+  bo.repo = repo_;
+  bo.node = node_.get();
+  bo.embedded_serving = [this] { return serving_.load(); };
+  bo.set_embedded_serving = [this](bool on) { serving_.store(on); };
+  bo.origins = [this]() -> std::vector<std::string> {
+    // Where a pinning service fetches our DAGs: the gateway, as a multiaddr.
+    if (!gateway_) return {};
+    const std::string addr = gateway_->address();
+    const auto colon = addr.rfind(':');
+    std::string host = addr.substr(0, colon);
+    const bool v6 = !host.empty() && host.front() == '[';
+    if (v6) host = host.substr(1, host.size() - 2);
+    return {std::string(v6 ? "/ip6/" : "/ip4/") + host + "/tcp/" + addr.substr(colon + 1) + "/http"};
+  };
+  backends_ = std::make_unique<backends::Registry>(std::move(bo));
+
   TRY_STATUS(listen_all());
   start_mounts(cfg);
   started_ = now_unix();
   TRY_STATUS(write_state_files());
-  last_health_check_ = std::chrono::steady_clock::now() - std::chrono::hours(1);
-  check_health();
+  backends_->configure(cfg);  // starts the processes of auto_start backends
+  backends_->start();         // health rounds
   logging::info("daemon", "listening",
                 {{"api", "http://" + api_->address()}, {"rpc", "http://" + rpc_->address()},
                  {"gateway", "http://" + gateway_->address()}});
@@ -181,6 +200,7 @@ Status Service::listen_all() {
   gateway_ = std::make_unique<http::Server>("gateway", limits_for(cfg));
 
   register_api_routes(*api_, *this);
+  backends::register_api_routes(*api_, *backends_);
   psa_->register_routes(*api_, "/psa");
   rpc::register_routes(*rpc_, rpc_ctx_);
   gateway::register_routes(*gateway_, gateway_ctx_);
@@ -241,7 +261,7 @@ Status Service::listen_all() {
   // Threads: the gateway's small responses are answered on its I/O threads;
   // RPC work (adds, exports) runs on workers.
   const size_t cores = std::max<size_t>(1, std::thread::hardware_concurrency());
-  api_->start(1, 1);
+  api_->start(1, 4);  // workers: health rounds and backend transfers
   rpc_->start(1, 8);
   gateway_->start(cores, 8);
   return {};
@@ -299,7 +319,6 @@ void Service::loop() {
       config_mtime_ns_ = m;
       reload_config("config file changed");
     }
-    check_health();
     const auto cfg = config();
     const auto now = std::chrono::steady_clock::now();
     if (boolean(*cfg, "replication.enabled", true) &&
@@ -321,10 +340,20 @@ void Service::reload_config(const std::string& why) {
   auto old = config();
   std::vector<std::string> changed, needs_restart;
   for (const ConfigKey& k : config_schema()) {
+    if (k.path.rfind("backends.", 0) == 0) continue;  // below, a section at a time
     auto a = old->get(k.path), b = loaded->get(k.path);
     if (a && b && *a == *b) continue;
     changed.push_back(k.path);
     if (k.needs_restart) needs_restart.push_back(k.path);
+  }
+  {
+    std::vector<std::string> names = old->backend_names();
+    for (const auto& n : loaded->backend_names())
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    for (const auto& n : names) {
+      auto a = old->get("backends." + n), b = loaded->get("backends." + n);
+      if (!a || !b || *a != *b) changed.push_back("backends." + n);
+    }
   }
   {
     std::lock_guard lock(config_mu_);
@@ -340,6 +369,7 @@ void Service::reload_config(const std::string& why) {
       logging::error("config", st.error().message());
   }
   logging::set_rotation_interval(integer(cfg, "daemon.log_rotation_interval", 3600));
+  backends_->configure(cfg);
   std::string list;
   for (const auto& k : changed) list += (list.empty() ? "" : ",") + k;
   logging::info("config", "reloaded", {{"reason", why}, {"changed", list.empty() ? "none" : list}});
@@ -347,70 +377,25 @@ void Service::reload_config(const std::string& why) {
     logging::warn("config", "this change takes effect after a restart (ipfs-kit daemon restart)", {{"key", k}});
 }
 
-void Service::check_health() {
-  const auto cfg = config();
-  const auto now = std::chrono::steady_clock::now();
-  if (!boolean(*cfg, "monitoring.health_checks", true)) return;
-  if (now - last_health_check_ < std::chrono::seconds(integer(*cfg, "daemon.health_check_interval", 30))) return;
-  last_health_check_ = now;
-  BackendHealth h;
-  h.last_check = now_unix();
-  auto t0 = std::chrono::steady_clock::now();
-  auto stat = node_->repo_stat();
-  h.response_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (!stat) {
-    h.status = "unhealthy";
-    h.error = stat.error().message();
-  } else {
-    h.status = serving_ ? "healthy" : "stopped";
-    h.details = {{"blocks", stat->blocks}, {"block_bytes", stat->block_bytes}, {"disk_bytes", stat->disk_bytes},
-                 {"pins", stat->pins}};
-    std::lock_guard lock(stat_mu_);
-    stat_cache_ = *stat;
-    stat_time_ = now;
-  }
-  std::string previous;
-  {
-    std::lock_guard lock(health_mu_);
-    previous = ipfs_health_.status;
-    ipfs_health_ = h;
-  }
-  if (previous != h.status) logging::info("health", "backend status", {{"backend", "ipfs"}, {"status", h.status}, {"error", h.error}});
-}
-
 nlohmann::json Service::backends_json(bool check_now) {
-  if (check_now) {
-    last_health_check_ = std::chrono::steady_clock::now() - std::chrono::hours(1);
-    check_health();
-  }
-  BackendHealth h;
-  {
-    std::lock_guard lock(health_mu_);
-    h = ipfs_health_;
-  }
-  if (!serving_ && h.status == "healthy") h.status = "stopped";
-  const auto cfg = config();
-  return {{"ipfs",
-           {{"name", "ipfs"},
-            {"type", "embedded"},
-            {"enabled", boolean(*cfg, "backends.ipfs.enabled", true)},
-            {"running", serving_.load()},
-            {"health", h.status},
-            {"error", h.error.empty() ? nlohmann::json() : nlohmann::json(h.error)},
-            {"last_check", iso_time(h.last_check)},
-            {"response_time_ms", h.response_ms},
-            {"details", h.details}}}};
+  if (check_now) backends_->check_now();
+  auto j = backends_->backends_json();
+  return j ? *j : nlohmann::json::object();
 }
 
 Result<nlohmann::json> Service::set_backend_running(const std::string& name, bool running) {
-  if (name != "ipfs") return not_found("unknown backend \"" + name + "\" (available: ipfs)");
-  bool was = serving_.exchange(running);
-  if (was != running) logging::info("backend", running ? "started" : "stopped", {{"backend", name}});
-  {
-    std::lock_guard lock(health_mu_);
-    if (ipfs_health_.status == "healthy" || ipfs_health_.status == "stopped") ipfs_health_.status = running ? "healthy" : "stopped";
-  }
-  return nlohmann::json{{"backend", name}, {"running", running}, {"changed", was != running}};
+  return backends_->set_running(name, running);
+}
+
+Result<nlohmann::json> Service::backend_push(const std::string& name, const api::BackendPushRequest& r) {
+  backends::PushOptions o;
+  o.cid = r.cid;
+  o.name = r.name;
+  o.meta = r.meta;
+  o.verify = r.verify;
+  o.replication_min = r.replication_min;
+  o.replication_max = r.replication_max;
+  return backends_->push(name, o);
 }
 
 nlohmann::json Service::replication_json() {
@@ -433,14 +418,12 @@ nlohmann::json Service::replication_json() {
 }
 
 Result<nlohmann::json> Service::health() {
-  nlohmann::json backends = backends_json(false);
-  const std::string h = backends["ipfs"]["health"].get<std::string>();
-  const bool healthy = h == "healthy" || h == "stopped" || h == "unknown";
-  return nlohmann::json{{"status", healthy ? "healthy" : "unhealthy"},
+  nlohmann::json summary = backends_->summary();
+  return nlohmann::json{{"status", summary["status"]},
                         {"version", kVersion},
                         {"pid", state_.pid},
                         {"uptime_seconds", now_unix() - started_},
-                        {"backends", {{"ipfs", h}}}};
+                        {"backends", summary["backends"]}};
 }
 
 Result<std::vector<std::string>> Service::log_lines(const api::LogQuery& q) {
@@ -454,6 +437,7 @@ Result<nlohmann::json> Service::set_config(const std::string& key, const std::st
   // Apply now rather than at the next file check.
   reload_config("API change");
   config_mtime_ns_ = mtime_ns(config_path_);
+  if (!c.get(key)) return nlohmann::json();  // removed (a backend set to null)
   return client_->config_get(key);
 }
 
@@ -524,11 +508,7 @@ std::string Service::metrics_text() {
     w.family("ipfskit_pins", "gauge", "Explicit pins (recursive and direct).");
     w.sample("ipfskit_pins", {}, stat->pins);
   }
-  w.family("ipfskit_backend_up", "gauge", "1 when the backend is serving and its last health check passed.");
-  {
-    std::lock_guard lock(health_mu_);
-    w.sample("ipfskit_backend_up", {{"backend", "ipfs"}}, uint64_t{serving_ && ipfs_health_.status == "healthy" ? 1u : 0u});
-  }
+  backends_->write_metrics(w);
   w.family("ipfskit_daemon_start_time_seconds", "gauge", "When the daemon started, in unix seconds.");
   w.sample("ipfskit_daemon_start_time_seconds", {}, static_cast<uint64_t>(started_));
   w.family("ipfskit_build_info", "gauge", "The running version (always 1).");
@@ -610,6 +590,7 @@ void Service::shutdown() {
   rpc_.reset();
   api_.reset();
   psa_.reset();
+  if (backends_) backends_->shutdown();  // supervised processes stop with the daemon
   remove_state_files();
   node_.reset();
   logging::info("daemon", "stopped");

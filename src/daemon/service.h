@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/client.h"
+#include "backends/registry.h"
 #include "config/config.h"
 #include "core/node.h"
 #include "daemon/daemon.h"
@@ -24,15 +25,6 @@
 #include "rpc/kubo_rpc.h"
 
 namespace ipfskit::daemon {
-
-// The health of one backend, as the last check found it.
-struct BackendHealth {
-  std::string status = "unknown";  // healthy, unhealthy, stopped, unknown
-  std::string error;
-  int64_t last_check = 0;  // unix seconds; 0 = never
-  double response_ms = 0;
-  nlohmann::json details = nlohmann::json::object();
-};
 
 // The daemon's state. It answers the client API's operations (so the
 // management API, and front ends inside the daemon, read one source).
@@ -59,6 +51,20 @@ class Service : public api::Operations {
   Result<nlohmann::json> replication_sync(const CancelToken* cancel) override;
   Result<std::string> metrics() override { return metrics_text(); }
   Result<std::vector<std::string>> log_lines(const api::LogQuery& q) override;
+  // One backend: delegated to the registry (backends/registry.h).
+  Result<nlohmann::json> backend_check(const std::string& name) override { return backends_->check(name); }
+  Result<nlohmann::json> health_alerts() override { return backends_->alerts_json(); }
+  Result<nlohmann::json> backend_pins(const std::string& name) override { return backends_->pins(name); }
+  Result<nlohmann::json> backend_push(const std::string& name, const api::BackendPushRequest& request) override;
+  Result<nlohmann::json> backend_unpin(const std::string& name, const Cid& cid) override {
+    return backends_->unpin(name, cid);
+  }
+  Result<nlohmann::json> backend_verify(const std::string& name, const Cid& cid) override {
+    return backends_->verify(name, cid);
+  }
+  Result<nlohmann::json> backend_usage(const std::string& name) override { return backends_->usage(name); }
+  Result<Bytes> backend_block(const std::string& name, const Cid& cid) override { return backends_->block(name, cid); }
+  backends::Registry& registry() { return *backends_; }
 
   // The configuration: the running one, and changes (validated, saved,
   // applied as a file change would be).
@@ -88,7 +94,6 @@ class Service : public api::Operations {
   // One replication check (the periodic pass and POST /replication/sync).
   nlohmann::json replication_pass();
   std::mutex reload_mu_;
-  void check_health();
   std::optional<Error> filter_auth(const http::Request& req) const;
   void observe(metrics::HttpStats& stats, const char* listener, const http::Request& req, int status, double secs,
                uint64_t bytes);
@@ -115,9 +120,7 @@ class Service : public api::Operations {
 
   SystemdNotifier notifier_;
   std::atomic<bool> serving_{true};
-  std::mutex health_mu_;
-  BackendHealth ipfs_health_;
-  std::chrono::steady_clock::time_point last_health_check_{};
+  std::unique_ptr<backends::Registry> backends_;
   std::chrono::steady_clock::time_point last_replication_check_{};
   int64_t started_ = 0;
   State state_;

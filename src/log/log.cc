@@ -1,5 +1,7 @@
 #include "log/log.h"
 
+#include "log/rotating_file.h"
+
 #include <sys/stat.h>
 
 #include <atomic>
@@ -18,69 +20,31 @@ namespace ipfskit::logging {
 
 namespace {
 
-// A file sink that rotates on size and on age: <file> becomes <file>.1, the
-// older ones shift up, and the oldest past `keep` is removed.
+// The daemon's log file: a RotatingFile under spdlog's sink lock.
 class RotatingSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   RotatingSink(std::string path, uint64_t max_bytes, int interval_seconds, int keep)
-      : path_(std::move(path)), max_bytes_(max_bytes), interval_(interval_seconds), keep_(keep) {}
-  ~RotatingSink() override {
-    if (file_ != nullptr) std::fclose(file_);
-  }
+      : file_(std::move(path), max_bytes, interval_seconds, keep) {}
 
   Status open() {
     std::lock_guard lock(mutex_);
-    return open_locked();
+    return file_.open();
   }
   void set_interval(int seconds) {
     std::lock_guard lock(mutex_);
-    interval_ = seconds;
+    file_.set_interval(seconds);
   }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    if (file_ == nullptr) return;
     spdlog::memory_buf_t formatted;
     formatter_->format(msg, formatted);
-    if (written_ + formatted.size() > max_bytes_ ||
-        std::chrono::steady_clock::now() - opened_ >= std::chrono::seconds(interval_))
-      rotate();
-    if (file_ == nullptr) return;
-    std::fwrite(formatted.data(), 1, formatted.size(), file_);
-    written_ += formatted.size();
+    file_.write(std::string_view(formatted.data(), formatted.size()));
   }
-  void flush_() override {
-    if (file_ != nullptr) std::fflush(file_);
-  }
+  void flush_() override { file_.flush(); }
 
  private:
-  Status open_locked() {
-    file_ = std::fopen(path_.c_str(), "a");
-    if (file_ == nullptr) return tl::unexpected(errno_error("open log file " + path_));
-    struct stat st;
-    written_ = ::fstat(fileno(file_), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-    opened_ = std::chrono::steady_clock::now();
-    return {};
-  }
-
-  void rotate() {
-    if (file_ != nullptr) std::fclose(file_);
-    file_ = nullptr;
-    std::remove((path_ + "." + std::to_string(keep_)).c_str());
-    for (int i = keep_ - 1; i >= 1; --i)
-      std::rename((path_ + "." + std::to_string(i)).c_str(), (path_ + "." + std::to_string(i + 1)).c_str());
-    if (keep_ >= 1) std::rename(path_.c_str(), (path_ + ".1").c_str());
-    else std::remove(path_.c_str());
-    (void)open_locked();
-  }
-
-  std::string path_;
-  uint64_t max_bytes_;
-  int interval_;
-  int keep_;
-  std::FILE* file_ = nullptr;
-  uint64_t written_ = 0;
-  std::chrono::steady_clock::time_point opened_;
+  RotatingFile file_;
 };
 
 std::mutex g_mu;

@@ -159,6 +159,14 @@ class FakeClient : public api::Client {
   Result<json> replication_sync(const CancelToken*) override { return need_daemon(); }
   Result<std::string> metrics() override { return make_error(Code::kUnavailable, "no daemon"); }
   Result<std::vector<std::string>> log_lines(const api::LogQuery&) override { return std::vector<std::string>{}; }
+  Result<json> backend_check(const std::string&) override { return need_daemon(); }
+  Result<json> health_alerts() override { return need_daemon(); }
+  Result<json> backend_pins(const std::string&) override { return need_daemon(); }
+  Result<json> backend_push(const std::string&, const api::BackendPushRequest&) override { return need_daemon(); }
+  Result<json> backend_unpin(const std::string&, const Cid&) override { return need_daemon(); }
+  Result<json> backend_verify(const std::string&, const Cid&) override { return need_daemon(); }
+  Result<json> backend_usage(const std::string&) override { return need_daemon(); }
+  Result<Bytes> backend_block(const std::string&, const Cid&) override { return make_error(Code::kUnavailable, "no daemon"); }
 };
 
 
