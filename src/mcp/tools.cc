@@ -199,6 +199,19 @@ class ObservedReader : public ByteReader {
   uint64_t read_ = 0, reported_ = 0;
 };
 
+// cid_format and cid_base32: each CID formatted or failed on its own.
+json format_cids(const CidFormatter& f, const json& cids) {
+  json results = json::array();
+  for (const auto& c : cids) {
+    auto r = f.format(c.get<std::string>());
+    json j{{"cid", c}};
+    if (r) j["formatted"] = *r;
+    else j["error"] = r.error().message();
+    results.push_back(std::move(j));
+  }
+  return json{{"results", std::move(results)}};
+}
+
 // ---- the table ----
 
 std::vector<Tool> build_table() {
@@ -627,10 +640,13 @@ std::vector<Tool> build_table() {
        }});
 
   add({"pin_ls", "List pins",
-       "List pins (`ipfs pin ls`) with names and metadata, newest last, a page at a time. Filter by type, name "
-       "(substring) or CID.",
+       "List pins (`ipfs pin ls`) with names and metadata, oldest first, a page at a time (pages stay fast at any "
+       "depth). Filter by type, name (substring), a metadata key and value, or CID. Type all lists the explicit pins, "
+       "then the blocks they hold (indirect).",
        s::object(with({{"type", s::enumeration("which pins", {"all", "recursive", "direct", "indirect"}, "all")},
                        {"name", s::string("only pins whose name contains this")},
+                       {"meta", s::object({{"key", s::string("a metadata key")}, {"value", s::string("its value")}},
+                                          {"key", "value"})},
                        {"cid", s::string("only how this CID is pinned")},
                        {"metadata", s::boolean("include each pin's metadata", false)}},
                       page_props())),
@@ -644,27 +660,85 @@ std::vector<Tool> build_table() {
                   {"nextCursor", next_cursor_prop()}},
                  {"pins"}),
        true, false, true, [](const json& a, ToolEnv& env) -> Result<json> {
-         const Page page = TRY(page_of(a, "pin_ls", *env.policy));
-         core::PinListOptions o;
+         const uint64_t limit = static_cast<uint64_t>(opt_int(a, "limit").value_or(static_cast<int64_t>(env.policy->default_page)));
+         // Explicit pins page by row id ('k': after the last id shown); the
+         // indirect blocks that follow them (type all or indirect) by offset
+         // into the walk ('i'), which is a walk however it is paged.
+         Cursor at{'k', 0};
+         if (auto c = opt_string(a, "cursor")) {
+           at = TRY(decode_any_cursor("pin_ls", *c));
+           if (at.phase != 'k' && at.phase != 'i') return invalid_argument("invalid cursor: pass the nextCursor of a previous page unchanged");
+         }
          const std::string type = arg_string(a, "type", "all");
+         const bool meta = arg_bool(a, "metadata", false);
+         core::PinListOptions o;
          if (type == "recursive") o.filter.type = repo::PinType::kRecursive;
          if (type == "direct") o.filter.type = repo::PinType::kDirect;
-         o.indirect = type == "all" || type == "indirect";
-         o.explicit_pins = type != "indirect";
          o.filter.name = opt_string(a, "name");
-         if (auto c = opt_string(a, "cid")) o.filter.cid = TRY(parse_cid(*c));
-         const bool meta = arg_bool(a, "metadata", false);
+         if (a.contains("meta")) o.filter.meta = std::make_pair(a["meta"]["key"].get<std::string>(), a["meta"]["value"].get<std::string>());
          o.filter.with_meta = meta;
-         // One more than the page tells whether a next page exists.
-         o.filter.limit = page.offset + page.limit + 1;
-         Pager pager(page);
+         const bool want_explicit = type != "indirect";
+         // Indirect blocks carry no name or metadata: a filter on those lists explicit pins only.
+         const bool want_indirect = (type == "all" || type == "indirect") && !o.filter.name && !o.filter.meta;
          json pins = json::array();
-         TRY_STATUS(pager.finish(env.client->pin_ls(o, [&](const core::PinEntry& e) -> Status {
-           TRY_STATUS(check_cancel(env.cancel, "pin ls"));
-           return pager.take([&] { pins.push_back(pin_entry_json(e, meta)); });
-         })));
+         std::optional<Cursor> next;
+         if (auto c = opt_string(a, "cid")) {
+           // How one CID is pinned: one entry at most.
+           o.filter.cid = TRY(parse_cid(*c));
+           o.explicit_pins = want_explicit;
+           o.indirect = want_indirect;
+           TRY_STATUS(env.client->pin_ls(o, [&](const core::PinEntry& e) -> Status {
+             pins.push_back(pin_entry_json(e, meta));
+             return {};
+           }));
+           return json{{"pins", std::move(pins)}};
+         }
+         if (at.phase == 'k' && want_explicit) {
+           o.explicit_pins = true;
+           o.indirect = false;
+           o.filter.after = static_cast<int64_t>(at.position);
+           o.filter.limit = limit + 1;  // one more tells whether a next page exists
+           int64_t last = 0;
+           bool more = false;
+           TRY_STATUS(env.client->pin_ls(o, [&](const core::PinEntry& e) -> Status {
+             TRY_STATUS(check_cancel(env.cancel, "pin ls"));
+             if (pins.size() >= limit) {
+               more = true;
+               return {};
+             }
+             pins.push_back(pin_entry_json(e, meta));
+             if (e.info) last = e.info->id;
+             return {};
+           }));
+           if (more) next = Cursor{'k', static_cast<uint64_t>(last)};
+           else if (want_indirect && pins.size() >= limit) next = Cursor{'i', 0};
+           at = Cursor{'i', 0};
+         } else if (at.phase == 'k') {
+           at = Cursor{'i', 0};
+         }
+         if (!next && want_indirect && pins.size() < limit) {
+           const uint64_t room = limit - pins.size();
+           core::PinListOptions io;
+           io.explicit_pins = false;
+           io.indirect = true;
+           io.filter.limit = at.position + room + 1;
+           uint64_t seen = 0, taken = 0;
+           bool more = false;
+           TRY_STATUS(env.client->pin_ls(io, [&](const core::PinEntry& e) -> Status {
+             TRY_STATUS(check_cancel(env.cancel, "pin ls"));
+             if (seen++ < at.position) return {};
+             if (taken >= room) {
+               more = true;
+               return {};
+             }
+             pins.push_back(pin_entry_json(e, meta));
+             ++taken;
+             return {};
+           }));
+           if (more) next = Cursor{'i', at.position + taken};
+         }
          json out{{"pins", std::move(pins)}};
-         pager.annotate(out, "pin_ls");
+         if (next) out["nextCursor"] = encode_cursor("pin_ls", *next);
          return out;
        }});
 
@@ -792,6 +866,53 @@ std::vector<Tool> build_table() {
          return json{{"key", key}, {"value", std::move(value)}};
        }});
 
+  // ---- the Pinning Service API's access tokens ----
+  add({"psa_token_create", "Make a Pinning Service API token",
+       "Make an access token for the Pinning Service API this node serves at <api_address>/psa (`ipfs-kit psa token "
+       "create NAME`). The token is returned once: only its hash is kept. Each call makes a new secret; a taken "
+       "name is refused.",
+       s::object({{"name", s::string("a name for the token (its pin requests are its own)")}}, {"name"}),
+       s::object({{"name", s::string("the token's name")}, {"token", s::string("the secret: give it to the client now")}},
+                 {"name", "token"}),
+       false, false, false, [](const json& a, ToolEnv& env) -> Result<json> {
+         const std::string name = a["name"].get<std::string>();
+         return json{{"name", name}, {"token", TRY(env.client->psa_token_create(name))}};
+       }});
+  add({"psa_token_rm", "Revoke a Pinning Service API token",
+       "Revoke a token (`ipfs-kit psa token rm NAME`): its clients are refused from now on, and its pin requests go, "
+       "with the pins only they held.",
+       s::object({{"name", s::string("the token's name")}}, {"name"}),
+       s::object({{"name", s::string("the token's name")}, {"removed", s::boolean("true once revoked", true)}},
+                 {"name", "removed"}),
+       false, true, true, [](const json& a, ToolEnv& env) -> Result<json> {
+         const std::string name = a["name"].get<std::string>();
+         TRY_STATUS(env.client->psa_token_remove(name));
+         return json{{"name", name}, {"removed", true}};
+       }});
+  add({"psa_token_ls", "List Pinning Service API tokens",
+       "The tokens' names and creation times, by name (`ipfs-kit psa token ls`); never the secrets.",
+       s::object(page_props()),
+       s::object({{"tokens", s::array(s::object({{"name", s::string("the token's name")},
+                                                  {"created", s::integer("when it was made (unix seconds)", 0, INT64_MAX)}},
+                                                 {"name", "created"}),
+                                      "this page's tokens")},
+                  {"nextCursor", next_cursor_prop()}},
+                 {"tokens"}),
+       true, false, true, [](const json& a, ToolEnv& env) -> Result<json> {
+         Pager pager(TRY(page_of(a, "psa_token_ls", *env.policy)));
+         json all = TRY(env.client->psa_tokens());
+         json tokens = json::array();
+         Status st;
+         for (const auto& token : all) {
+           st = pager.take([&] { tokens.push_back({{"name", token.value("name", "")}, {"created", token.value("created", int64_t{0})}}); });
+           if (!st) break;
+         }
+         TRY_STATUS(pager.finish(st));
+         json out{{"tokens", std::move(tokens)}};
+         pager.annotate(out, "psa_token_ls");
+         return out;
+       }});
+
   // ---- CIDs (pure computations) ----
   add({"cid_format", "Convert CIDs",
        "Convert and format CIDs (`ipfs cid format`): version, codec, multibase and a printf-style format (%s CID, %b "
@@ -814,16 +935,21 @@ std::vector<Tool> build_table() {
          o.version = arg_string(a, "version");
          o.codec = arg_string(a, "codec");
          o.base = arg_string(a, "base");
-         CidFormatter f = TRY(CidFormatter::make(o));
-         json results = json::array();
-         for (const auto& c : a["cids"]) {
-           auto r = f.format(c.get<std::string>());
-           json j{{"cid", c}};
-           if (r) j["formatted"] = *r;
-           else j["error"] = r.error().message();
-           results.push_back(std::move(j));
-         }
-         return json{{"results", std::move(results)}};
+         return format_cids(TRY(CidFormatter::make(o)), a["cids"]);
+       }});
+
+  add({"cid_base32", "CIDs as base32 CIDv1",
+       "Convert CIDs to base32 CIDv1 (`ipfs cid base32`), the form subdomain gateways use. Each CID succeeds or fails "
+       "on its own.",
+       s::object({{"cids", s::array(s::string("a CID"), "the CIDs", 1, 1000)}}, {"cids"}),
+       s::object({{"results", s::array(s::object({{"cid", s::string("the input")},
+                                                   {"formatted", s::string("base32 CIDv1")},
+                                                   {"error", s::string("why it failed")}},
+                                                  {"cid"}),
+                                       "one per input")}},
+                 {"results"}),
+       true, false, true, [](const json& a, ToolEnv&) -> Result<json> {
+         return format_cids(CidFormatter::base32(), a["cids"]);
        }});
 
   const json named_codes = s::array(s::object({{"name", s::string("name")}, {"code", s::integer("code", 0, INT64_MAX)}},
@@ -871,12 +997,23 @@ std::vector<Tool> build_table() {
            [](api::Client& c) { return c.replication_status(); });
 
   add({"backend_list", "List backends",
-       "Every storage backend with its state and last health check (`ipfs-kit backend list`). Needs a running daemon.",
-       s::object({{"check_now", s::boolean("run the health checks now instead of reporting the last ones", false)}}),
+       "Every storage backend, or the one named, with its state and last health check (`ipfs-kit backend list`, "
+       "`backend status [NAME]`, `backend health` with check_now). Needs a running daemon.",
+       s::object({{"name", s::string("only this backend")},
+                  {"check_now", s::boolean("run the health checks now instead of reporting the last ones", false)}}),
        s::object({{"backends", s::open_object("backend name -> its state")}}, {"backends"}), true, false, true,
        [](const json& a, ToolEnv& env) -> Result<json> {
-         json backends = TRY(env.client->backends(arg_bool(a, "check_now", false)));
-         return json{{"backends", std::move(backends)}};
+         json all = TRY(env.client->backends(arg_bool(a, "check_now", false)));
+         if (auto name = opt_string(a, "name")) {
+           if (!all.is_object() || !all.contains(*name)) {
+             std::string names;
+             if (all.is_object())
+               for (auto it = all.begin(); it != all.end(); ++it) names += (names.empty() ? "" : ", ") + it.key();
+             return not_found("no backend named \"" + *name + "\" (backends: " + names + ")");
+           }
+           return json{{"backends", {{*name, all[*name]}}}};
+         }
+         return json{{"backends", std::move(all)}};
        }});
 
   for (bool start : {true, false}) {

@@ -92,25 +92,38 @@ Result<Bytes> base64_decode(std::string_view text) {
   return decoded;
 }
 
-std::string encode_cursor(std::string_view what, uint64_t offset) {
-  std::string raw = std::string(what) + ":" + std::to_string(offset);
+std::string encode_cursor(std::string_view what, Cursor cursor) {
+  std::string raw = std::string(what) + ":" + cursor.phase + std::to_string(cursor.position);
   return multibase::encode_raw(multibase::Base::kBase64Url, as_bytes(raw));
 }
 
-Result<uint64_t> decode_cursor(std::string_view what, std::string_view cursor) {
+Result<Cursor> decode_any_cursor(std::string_view what, std::string_view text) {
   auto bad = [&] { return invalid_argument("invalid cursor: pass the nextCursor of a previous page unchanged"); };
-  if (cursor.size() > 128) return bad();
-  auto raw = multibase::decode_raw(multibase::Base::kBase64Url, cursor);
+  if (text.size() > 128) return bad();
+  auto raw = multibase::decode_raw(multibase::Base::kBase64Url, text);
   if (!raw) return bad();
   std::string s(raw->begin(), raw->end());
   const std::string prefix = std::string(what) + ":";
-  if (s.rfind(prefix, 0) != 0 || s.size() == prefix.size() || s.size() > prefix.size() + 19) return bad();
+  // "<what>:<phase letter><1 to 19 digits>"
+  if (s.rfind(prefix, 0) != 0 || s.size() < prefix.size() + 2 || s.size() > prefix.size() + 20) return bad();
+  Cursor c;
+  c.phase = s[prefix.size()];
+  if (c.phase < 'a' || c.phase > 'z') return bad();
   uint64_t v = 0;
-  for (char c : s.substr(prefix.size())) {
-    if (c < '0' || c > '9') return bad();
-    v = v * 10 + static_cast<uint64_t>(c - '0');
+  for (char ch : s.substr(prefix.size() + 1)) {
+    if (ch < '0' || ch > '9') return bad();
+    v = v * 10 + static_cast<uint64_t>(ch - '0');
   }
-  return v;
+  c.position = v;
+  return c;
+}
+
+std::string encode_cursor(std::string_view what, uint64_t offset) { return encode_cursor(what, Cursor{'o', offset}); }
+
+Result<uint64_t> decode_cursor(std::string_view what, std::string_view text) {
+  Cursor c = TRY(decode_any_cursor(what, text));
+  if (c.phase != 'o') return invalid_argument("invalid cursor: pass the nextCursor of a previous page unchanged");
+  return c.position;
 }
 
 namespace {
