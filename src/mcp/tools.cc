@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "base/io.h"
 #include "mcp/json_schema.h"
@@ -291,10 +292,11 @@ std::vector<Tool> build_table() {
            else if (::stat(path.c_str(), &st) == 0) total = static_cast<double>(st.st_size);
            req.paths = {path};
          }
-         const CancelToken* cancel = env.cancel;
-         req.progress = [&env, total, cancel](uint64_t bytes) {
-           if (env.progress) env.progress(static_cast<double>(bytes), total, "bytes read");
-           (void)cancel;
+         // The importer reports the bytes each read returned, from its workers.
+         std::atomic<uint64_t> bytes_read{0};
+         req.progress = [&env, &bytes_read, total](uint64_t bytes) {
+           const uint64_t so_far = bytes_read += bytes;
+           if (env.progress) env.progress(static_cast<double>(so_far), total, "bytes read");
          };
          Cid root = TRY(env.client->add(req));
          return json{{"cid", root.to_string()}, {"entries", std::move(entries)}, {"pinned", req.pin}};
@@ -397,8 +399,10 @@ std::vector<Tool> build_table() {
        false, [](const json& a, ToolEnv& env) -> Result<json> {
          const std::string out = TRY(allowed_path(*env.policy, a["output"].get<std::string>(), PathUse::kCreate));
          Cid cid = TRY(env.client->resolve(a["path"].get<std::string>()));
-         TRY_STATUS(env.client->get(a["path"].get<std::string>(), out, [&env](uint64_t bytes) {
-           if (env.progress) env.progress(static_cast<double>(bytes), std::nullopt, "bytes written");
+         std::atomic<uint64_t> written{0};
+         TRY_STATUS(env.client->get(a["path"].get<std::string>(), out, [&env, &written](uint64_t bytes) {
+           const uint64_t so_far = written += bytes;
+           if (env.progress) env.progress(static_cast<double>(so_far), std::nullopt, "bytes written");
          }));
          return json{{"cid", cid.to_string()}, {"output", out}};
        }});

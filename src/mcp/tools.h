@@ -44,7 +44,8 @@ struct Policy {
   size_t max_page = 1000;
 };
 
-// Reports progress of a long tool (bytes, items); `total` when known.
+// Reports progress of a long tool (bytes, items, so far: it must increase);
+// `total` when known. Safe to call from several threads.
 using ProgressFn = std::function<void(double progress, std::optional<double> total, const std::string& message)>;
 
 struct ToolEnv {

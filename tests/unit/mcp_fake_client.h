@@ -36,7 +36,7 @@ class FakeClient : public api::Client {
       size_t n = TRY(r.stream->read(buf, sizeof buf));
       if (n == 0) break;
       data.append(reinterpret_cast<char*>(buf), n);
-      if (r.progress) r.progress(data.size());
+      if (r.progress) r.progress(n);  // bytes just read, as the importer reports them
       TRY_STATUS(check_cancel(r.cancel, "add"));
     }
     Cid c = raw_cid(data);
