@@ -18,6 +18,9 @@ using nlohmann::json;
 
 namespace {
 
+// How long requests still running at the end of input may take to finish.
+constexpr int kEndOfInputGraceMs = 1000;
+
 class LineWriter {
  public:
   explicit LineWriter(int fd) : fd_(fd) {
@@ -72,7 +75,18 @@ class StdioServer {
   StdioServer(Server& server, int out_fd) : server_(server), out_(out_fd) {}
 
   ~StdioServer() {
-    // stdin ended: whatever still runs is for a client that left.
+    // stdin ended. A client that pipes a few requests and closes its input
+    // still reads the answers: what is running gets a moment to finish. What
+    // runs longer is for a client that has left, and is cancelled (nothing
+    // of a cancelled add is kept).
+    const auto grace_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(kEndOfInputGraceMs);
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (in_flight_.empty() || std::chrono::steady_clock::now() >= grace_end) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     {
       std::lock_guard lock(mu_);
       for (auto& [id, token] : in_flight_) token->cancel();

@@ -487,6 +487,21 @@ test('stdin closed mid-call: mcp stdio stops the work and exits cleanly', async 
   plain.kit('repo', 'verify')
 })
 
+test('a client that pipes requests and closes its input still gets every answer (mcp stdio)', async () => {
+  const lines = [
+    { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+    { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'repo_stat', arguments: {} } },
+    { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'cid_bases', arguments: {} } }
+  ].map((m) => JSON.stringify(m)).join('\n') + '\n'
+  const r = spawnSync(IPFS_KIT, stdioArgs(plain.repo), { input: lines, encoding: 'utf8', timeout: 10000 })
+  assert.equal(r.status, 0, r.stderr)
+  const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+  assert.deepEqual(answers.map((a) => a.id).sort(), [1, 2, 3, 4])
+  assert.ok(answers.every((a) => a.result && !a.result.isError), r.stdout.slice(0, 500))
+})
+
 // ---- bad input ----
 
 const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
