@@ -24,7 +24,7 @@ import { StreamableHTTPClientTransport as Http1 } from '@modelcontextprotocol/sd
 import { StdioClientTransport as Stdio1 } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { Client as Client2, StreamableHTTPClientTransport as Http2 } from '@modelcontextprotocol/client'
 import { StdioClientTransport as Stdio2 } from '@modelcontextprotocol/client/stdio'
-import { IPFS_KIT, tempDir, startDaemon, kitAdd, testdataToFile } from './helpers.mjs'
+import { IPFS_KIT, tempDir, startDaemon, kitAdd, testdata, testdataToFile } from './helpers.mjs'
 
 const run = promisify(execFile)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -436,6 +436,37 @@ for (const [label, modern, connect, where] of [
     assert.equal(r.isError, false)
     await client.close()
     assert.deepEqual(repoCounts(repo.kit), counts, 'nothing was pinned or stored')
+  })
+}
+
+// A CAR of 300,000 small raw blocks (about 16 MiB), its first block the root.
+function bigCar (root) {
+  const car = path.join(root, 'many.car')
+  if (!existsSync(car)) testdata('car-many', car, path.join(root, 'many.txt'), 300000)
+  return car
+}
+
+for (const [label, connect, where] of [
+  ['SDK 1.x over stdio', () => new Stdio1({ command: IPFS_KIT, args: stdioArgs(plain.repo), stderr: 'inherit' }), () => plain],
+  ['SDK 1.x on the daemon\'s listener', () => new Http1(new URL(`${withDaemon.mcp}/mcp`)), () => withDaemon]
+]) {
+  test(`cancellation stops a dag import and pins nothing: ${label}`, async () => {
+    const repo = where()
+    const car = bigCar(repo.root)
+    const transport = connect()
+    const client = new Client1({ name: 'c', version: '1' })
+    await client.connect(transport)
+    const pids = [...new Set([transport.pid ?? withDaemon.state.pid, ...(repo === withDaemon ? [withDaemon.state.pid] : [])])]
+    const counts = repoCounts(repo.kit)
+    const controller = new AbortController()
+    let notified = 0
+    const options = { signal: controller.signal, onprogress: () => { if (++notified === 2) controller.abort() } }
+    await assert.rejects(client.callTool({ name: 'dag_import', arguments: { path: car } }, undefined, options), /abort|cancel/i)
+    await assertIdle(pids, label)
+    await client.close()
+    assert.deepEqual(repoCounts(repo.kit), counts, 'nothing was pinned or stored')
+    const root = readFileSync(path.join(repo.root, 'many.txt'), 'utf8').split('\n')[0]
+    assert.throws(() => repo.kit('pin', 'ls', root), /not pinned/)
   })
 }
 
