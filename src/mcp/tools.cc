@@ -880,7 +880,8 @@ std::vector<Tool> build_table() {
                  {"name", "token"}),
        false, false, false, [](const json& a, ToolEnv& env) -> Result<json> {
          const std::string name = a["name"].get<std::string>();
-         return json{{"name", name}, {"token", TRY(env.client->psa_token_create(name))}};
+         const std::string token = TRY(env.client->psa_token_create(name));
+         return json{{"name", name}, {"token", token}};
        }});
   add({"psa_token_rm", "Revoke a Pinning Service API token",
        "Revoke a token (`ipfs-kit psa token rm NAME`): its clients are refused from now on, and its pin requests go, "
