@@ -22,119 +22,6 @@ namespace s = schema;
 
 namespace {
 
-// ---- argument access (the arguments were validated against the schema) ----
-
-std::string arg_string(const json& a, const char* k, std::string def = "") {
-  auto it = a.find(k);
-  return it != a.end() && it->is_string() ? it->get<std::string>() : def;
-}
-std::optional<std::string> opt_string(const json& a, const char* k) {
-  auto it = a.find(k);
-  if (it == a.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-bool arg_bool(const json& a, const char* k, bool def) {
-  auto it = a.find(k);
-  return it != a.end() && it->is_boolean() ? it->get<bool>() : def;
-}
-std::optional<int64_t> opt_int(const json& a, const char* k) {
-  auto it = a.find(k);
-  if (it == a.end() || !it->is_number()) return std::nullopt;
-  return it->get<int64_t>();
-}
-
-Result<Cid> parse_cid(const std::string& text, const char* what = "cid") {
-  auto c = Cid::parse(text);
-  if (!c) return invalid_argument(std::string(what) + " \"" + text + "\" is not a valid CID: " + c.error().message());
-  return c;
-}
-
-Result<std::vector<Cid>> parse_cids(const json& a, const char* k) {
-  std::vector<Cid> out;
-  for (const auto& v : a.at(k)) out.push_back(TRY(parse_cid(v.get<std::string>())));
-  return out;
-}
-
-// A page of a list: `offset` from the cursor, `limit` from the arguments.
-struct Page {
-  uint64_t offset = 0;
-  uint64_t limit = 100;
-};
-
-Result<Page> page_of(const json& a, const char* what, const Policy& p) {
-  Page page;
-  page.limit = static_cast<uint64_t>(opt_int(a, "limit").value_or(static_cast<int64_t>(p.default_page)));
-  if (auto c = opt_string(a, "cursor")) page.offset = TRY(decode_cursor(what, *c));
-  return page;
-}
-
-// Collects a page from a callback-driven list: skips `offset` items, keeps
-// `limit`, and stops the walk (through `stop`) once it knows a next page exists.
-class Pager {
- public:
-  Pager(Page page) : page_(page) {}
-  // Returns an error to stop the walk once the page is full and one more exists.
-  template <typename F>
-  Status take(F&& keep) {
-    const uint64_t i = seen_++;
-    if (i < page_.offset) return {};
-    if (i >= page_.offset + page_.limit) {
-      more_ = true;
-      return make_error(Code::kCancelled, "page full");
-    }
-    keep();
-    return {};
-  }
-  // The walk's outcome, with the page-full stop turned back into success.
-  Status finish(Status st) const {
-    if (!st && !(more_ && st.error().code() == Code::kCancelled && st.error().message() == "page full")) return st;
-    return {};
-  }
-  void annotate(json& out, const char* what) const {
-    if (more_) out["nextCursor"] = encode_cursor(what, page_.offset + page_.limit);
-  }
-
- private:
-  Page page_;
-  uint64_t seen_ = 0;
-  bool more_ = false;
-};
-
-json page_props() {
-  return {{"cursor", s::string("the nextCursor of the previous page; omit for the first page")},
-          {"limit", s::integer("items per page (default 100)", 1, 1000)}};
-}
-
-json with(json props, const json& more) {
-  for (auto it = more.begin(); it != more.end(); ++it) props[it.key()] = it.value();
-  return props;
-}
-
-json next_cursor_prop() { return s::string("present when there are more items: pass it as cursor"); }
-
-// ---- content in ----
-
-// Decodes {content, encoding} arguments, bounded by the policy.
-Result<Bytes> content_arg(const json& a, const char* key, const Policy& p) {
-  const std::string& text = a.at(key).get_ref<const std::string&>();
-  const std::string enc = arg_string(a, "encoding", "text");
-  Bytes data;
-  if (enc == "base64") {
-    data = TRY(base64_decode(text));
-  } else {
-    data.assign(text.begin(), text.end());
-  }
-  if (data.size() > p.max_input_bytes)
-    return make_error(Code::kResourceExhausted, "the content is " + std::to_string(data.size()) +
-                                                    " bytes; one call takes at most " + std::to_string(p.max_input_bytes) +
-                                                    ": put the file under an allowed root and pass its path");
-  return data;
-}
-
-json encoding_out() {
-  return s::enumeration("auto: text when the bytes are UTF-8, else base64", {"auto", "text", "base64"}, "auto");
-}
-
 // ---- results ----
 
 json item_results_schema(const char* verb) {
@@ -1065,6 +952,7 @@ std::vector<Tool> build_table() {
          return json{{"lines", std::move(lines)}};
        }});
 
+  add_files_tools(t);
   std::sort(t.begin(), t.end(), [](const Tool& x, const Tool& y) { return x.name < y.name; });
   return t;
 }

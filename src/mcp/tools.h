@@ -4,8 +4,10 @@
 // without a tool, and why: `init` (the repository is made on first use),
 // `daemon start|stop|restart` (the process an agent talks to, or its host's
 // job; `status` reports it), `mcp`, `diag healthy` (a container probe:
-// `health` answers the same), `completion`, and `log tail -f` (log_tail reads
-// the last lines; live changes are resource notifications).
+// `health` answers the same), `completion`, `log tail -f` (log_tail reads
+// the last lines; live changes are resource notifications), and `vfs
+// mount|list|unmount` (FUSE mounts are processes of the host, run by an
+// operator or the daemon's vfs.mounts, not operations of the client API).
 //
 // The table is the single source of tools/list (sorted by name, so the order
 // is deterministic) and of tools/call: arguments are validated against the

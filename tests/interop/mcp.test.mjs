@@ -40,11 +40,13 @@ const NEEDS_DAEMON = new Set(['health', 'status', 'replication_status', 'replica
   'backend_start', 'backend_stop', 'metrics'])
 // What each tool may do (MCP's behaviour hints), checked against tools/list.
 const READ_ONLY = new Set(['backend_list', 'block_get', 'block_stat', 'cat', 'cid_base32', 'cid_bases', 'cid_codecs',
-  'cid_format', 'cid_hashes', 'config_get', 'config_show', 'dag_stat', 'health', 'id', 'log_tail', 'ls', 'metrics',
+  'cid_format', 'cid_hashes', 'config_get', 'config_show', 'dag_stat', 'files_flush', 'files_ls', 'files_read',
+  'files_stat', 'health', 'id', 'log_tail', 'ls', 'metrics',
   'pin_ls', 'pin_verify', 'psa_token_ls', 'refs', 'refs_local', 'replication_status', 'repo_stat', 'repo_verify',
   'resolve', 'stat', 'status'])
-const DESTRUCTIVE = new Set(['backend_stop', 'block_rm', 'config_set', 'pin_rm', 'pin_update', 'psa_token_rm', 'repo_gc'])
-const NOT_IDEMPOTENT = new Set(['dag_export', 'get', 'pin_update', 'psa_token_create'])
+const DESTRUCTIVE = new Set(['backend_stop', 'block_rm', 'config_set', 'files_cp', 'files_mv', 'files_rm', 'files_write',
+  'pin_rm', 'pin_update', 'psa_token_rm', 'repo_gc'])
+const NOT_IDEMPOTENT = new Set(['dag_export', 'files_mv', 'files_touch', 'get', 'pin_update', 'psa_token_create'])
 
 // A repository with a directory of content under its allowed root.
 function makeRepo (prefix) {
@@ -194,6 +196,31 @@ async function exerciseEveryTool (client, { modern, daemon, root, label }) {
   assert.equal((await ok('pin_update', { from: second.cid, to: third.cid })).unpinned, true)
   assert.equal((await ok('pin_rm', { cids: [third.cid] })).succeeded, 1)
   assert.equal((await ok('pin_verify', {})).failed, 0)
+
+  // ---- MFS ----
+  const m = `/mcp-${nonce}`
+  assert.match((await ok('files_mkdir', { path: `${m}/sub`, parents: true })).cid, /^Qm|^baf/)
+  assert.equal((await ok('files_write', { path: `${m}/a.txt`, content: 'hello mfs', create: true })).size, 9)
+  assert.equal((await ok('files_write', { path: `${m}/b.txt`, source: path.join(dirPath, 'a.txt'), create: true })).size, 7)
+  assert.equal((await ok('files_read', { path: `${m}/a.txt` })).content, 'hello mfs')
+  const piece = await ok('files_read', { path: `${m}/a.txt`, offset: 6, length: 3 })
+  assert.deepEqual([piece.content, piece.eof], ['mfs', true])
+  await ok('files_cp', { source: `/ipfs/${dir.cid}`, dest: `${m}/dir` })
+  assert.equal((await ok('files_stat', { path: `${m}/dir` })).cid, dir.cid)
+  const listing = await ok('files_ls', { path: m, long: true, limit: 3 })
+  const rest = await ok('files_ls', { path: m, long: true, cursor: listing.nextCursor })
+  assert.deepEqual([...listing.entries, ...rest.entries].map((e) => e.name).sort(), ['a.txt', 'b.txt', 'dir', 'sub'])
+  assert.equal([...listing.entries, ...rest.entries].find((e) => e.name === 'dir').type, 'directory')
+  await ok('files_mv', { source: `${m}/a.txt`, dest: `${m}/sub/a.txt` })
+  await ok('files_touch', { path: `${m}/sub/a.txt`, mtime: 1700000000 })
+  await ok('files_chmod', { path: `${m}/sub/a.txt`, mode: '600' })
+  const moved = await ok('files_stat', { path: `${m}/sub/a.txt` })
+  assert.deepEqual([moved.mode, moved.mtime, moved.size], ['0600', 1700000000, 9])
+  const v1 = await ok('files_chcid', { path: m, cid_version: 1 })
+  assert.match(v1.cid, /^bafy/)
+  assert.equal((await ok('files_flush', { path: m })).cid, v1.cid)
+  assert.deepEqual((await ok('files_rm', { paths: [m], recursive: true })).removed, [m])
+  assert.equal((await call('files_stat', { path: m })).isError, true)
 
   // ---- repository, node, configuration, CIDs ----
   assert.ok((await ok('repo_stat', {})).pins >= 2)
