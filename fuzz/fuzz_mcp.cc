@@ -21,14 +21,11 @@ namespace {
 struct Engine {
   ipfskit::mcp::FakeClient client;
   std::unique_ptr<ipfskit::mcp::Server> server;
-  std::shared_ptr<ipfskit::mcp::Session> session;
   Engine() {
     client.daemon = true;
     ipfskit::mcp::ServerOptions o;
     o.health_poll_ms = 3600 * 1000;  // no background polling while fuzzing
     server = std::make_unique<ipfskit::mcp::Server>(client, o);
-    session = server->create_session();
-    session->protocol_version = "2025-11-25";
   }
 };
 
@@ -44,6 +41,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   engine.client.files[raw_cid("hello").to_string()] = "hello";
   engine.client.pins.push_back({1, raw_cid("hello"), ipfskit::repo::PinType::kRecursive, "greeting", 1, {{"k", "v"}}});
 
+  // A fresh legacy session per input (subscriptions, log level), not
+  // registered with the server, so nothing accumulates across inputs.
+  auto session = std::make_shared<Session>();
+  session->id = "fuzz";
+  session->protocol_version = "2025-11-25";
+  session->initialized = true;
+
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto m = parse_message(text);
   if (!m) {
@@ -56,13 +60,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (m->kind == Message::Kind::kNotification) {
-    engine.server->handle_notification(*m, engine.session);
+    engine.server->handle_notification(*m, session);
     return 0;
   }
   if (m->kind != Message::Kind::kRequest) return 0;
   RequestContext ctx;
   ctx.modern = Server::has_modern_meta(m->params);
-  if (!ctx.modern) ctx.session = engine.session;
+  if (!ctx.modern) ctx.session = session;
   size_t notes = 0;
   ctx.notify = [&notes](const nlohmann::json& n) { notes += dump(n).size(); };
   nlohmann::json response = engine.server->handle_request(*m, ctx);
