@@ -8,8 +8,10 @@
 
 #include <set>
 
+#include "client/http_client.h"
 #include "mcp/json_schema.h"
 #include "mcp/jsonrpc.h"
+#include "mcp/listener.h"
 #include "mcp/resources.h"
 #include "mcp/server.h"
 #include "mcp/tools.h"
@@ -363,6 +365,42 @@ TEST_F(McpTest, CancellationStopsATool) {
   EXPECT_TRUE(r["result"]["isError"]);
   EXPECT_NE(r["result"]["content"][0]["text"].get<std::string>().find("cancelled"), std::string::npos);
   EXPECT_TRUE(client.files.empty());
+}
+
+// Other front ends on the same listener (the dashboard) add their routes
+// through http() before start(); they are served beside /mcp and behind the
+// same Host and token checks.
+TEST(McpListener, RoutesAddedBeforeStartAreServedBehindTheSameChecks) {
+  FakeClient client;
+  Server server(client, ServerOptions{});
+  ListenerOptions lo;
+  lo.address = "127.0.0.1:0";
+  std::string token = "";
+  lo.token = [&token] { return token; };
+  Listener listener(server, lo);
+  listener.http().add_route({"GET", "/hello", false,
+                             [](const http::Request&) { return http::Response::text(200, "hello from another front end"); },
+                             nullptr, 0});
+  ASSERT_TRUE(listener.listen());
+  listener.start();
+  client::HttpClient http("http://" + listener.address(), "");
+  auto hello = http.get("/hello");
+  ASSERT_TRUE(hello);
+  EXPECT_EQ(hello->status, 200);
+  EXPECT_EQ(hello->body, "hello from another front end");
+  auto health = http.get("/api/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  token = "secret";
+  auto denied = http.get("/hello");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
+  client::HttpClient with_token("http://" + listener.address(), "secret");
+  auto allowed = with_token.get("/hello");
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->status, 200);
+  server.shutdown();
+  listener.stop();
 }
 
 TEST(McpPaths, ServerPathsStayUnderAllowedRoots) {
