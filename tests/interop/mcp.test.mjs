@@ -522,6 +522,35 @@ test('a closed HTTP stream mid-call stops the work; the server stays up', async 
   assert.deepEqual(repoCounts(plain.kit), counts, 'nothing was pinned or stored')
 })
 
+test('notifications/cancelled over HTTP: the request\'s stream ends without a response, nothing is kept', async () => {
+  const counts = repoCounts(plain.kit)
+  const base = `${served.base}/mcp`
+  const init = await fetch(base, { method: 'POST', headers: jsonHeaders, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }) })
+  const session = init.headers.get('mcp-session-id')
+  await init.text()
+  const h = { ...jsonHeaders, 'mcp-session-id': session }
+  await fetch(base, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })
+  const call = await fetch(base, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'add', arguments: { path: bigFile(plain.root) }, _meta: { progressToken: 'c' } } }) })
+  assert.equal(call.headers.get('content-type'), 'text/event-stream')
+  const reader = call.body.getReader()
+  let text = ''
+  let cancelled = false
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) break
+    text += Buffer.from(value).toString()
+    if (!cancelled && text.includes('notifications/progress')) {
+      cancelled = true
+      const r = await fetch(base, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 9, reason: 'test' } }) })
+      assert.equal(r.status, 202)
+    }
+  }
+  assert.ok(cancelled, 'progress arrived before the cancellation')
+  assert.doesNotMatch(text, /"id":9/, 'no response for the cancelled request')
+  await assertIdle([served.proc.pid], 'mcp serve after the cancellation')
+  assert.deepEqual(repoCounts(plain.kit), counts, 'nothing was pinned or stored')
+})
+
 test('stdin closed mid-call: mcp stdio stops the work and exits cleanly', async () => {
   const counts = repoCounts(plain.kit)
   const proc = spawn(IPFS_KIT, stdioArgs(plain.repo), { stdio: ['pipe', 'pipe', 'inherit'] })
