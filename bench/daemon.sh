@@ -24,7 +24,7 @@ if ! command -v wrk > /dev/null || ! command -v nginx > /dev/null; then
 fi
 rm -rf "$DATA"; mkdir -p "$DATA/www"
 export IPFS_KIT_PATH=$DATA/repo
-for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
+for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
 NGINX_PID=""
 cleanup() {
   "$K" daemon stop > /dev/null 2>&1

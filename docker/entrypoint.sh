@@ -105,7 +105,8 @@ case $mode in
     set_config daemon.api_address "127.0.0.1:$API_PORT"
     public daemon.rpc_address "$RPC_PORT"
     ;;
-  mcp-only) ;;
+  # `mcp serve` listens on mcp.address (the daemon's listener is daemon.mcp_address).
+  mcp-only) public mcp.address "$MCP_PORT" ;;
   *)
     public daemon.api_address "$API_PORT"
     public daemon.rpc_address "$RPC_PORT"

@@ -64,7 +64,7 @@ struct AddRequest {
   std::optional<std::string> pin_name;
   std::map<std::string, std::string> pin_meta;
   unixfs::AddedFn on_added;        // every entry, in Kubo's order (may be empty)
-  unixfs::ProgressFn progress;     // bytes read so far, as they are read
+  unixfs::ProgressFn progress;     // bytes just read, as they are read (possibly from worker threads)
   const CancelToken* cancel = nullptr;
 };
 

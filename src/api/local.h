@@ -30,7 +30,9 @@ class LocalClient : public Client {
   // The node, opening the repository on first use.
   Result<core::Node*> node();
 
-  std::string_view where() const override { return "local"; }
+  // "daemon" when this client is the daemon's own (it has the daemon's
+  // Operations): its writes are the daemon's.
+  std::string_view where() const override { return ops_ != nullptr ? "daemon" : "local"; }
 
   Result<Cid> add(const AddRequest& request) override;
   Result<Cid> resolve(std::string_view path) override;

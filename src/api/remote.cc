@@ -173,7 +173,22 @@ Result<Cid> RemoteClient::add(const AddRequest& r) {
   };
   if (r.paths.empty()) {
     if (r.stream == nullptr) return invalid_argument("nothing to add: give paths or a stream");
-    client::StreamUpload upload(*r.stream, r.stream_name);
+    // Bytes are reported as they are read for the upload, as a local add
+    // reports them as it reads.
+    class Counted : public ByteReader {
+     public:
+      Counted(ByteReader& in, const unixfs::ProgressFn& progress) : in_(in), progress_(progress) {}
+      Result<size_t> read(uint8_t* buf, size_t n) override {
+        size_t got = TRY(in_.read(buf, n));
+        if (progress_ && got > 0) progress_(got);
+        return got;
+      }
+
+     private:
+      ByteReader& in_;
+      const unixfs::ProgressFn& progress_;
+    } counted(*r.stream, r.progress);
+    client::StreamUpload upload(counted, r.stream_name);
     TRY_STATUS(rpc_lines("add", q, on_line, &upload, r.cancel));
   } else {
     // The walk options, applied here as a local add applies them.

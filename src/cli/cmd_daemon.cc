@@ -39,6 +39,7 @@ std::string uptime_text(int64_t seconds) {
 void print_addresses(const daemon::State& s) {
   std::printf("  API:     http://%s\n  RPC:     http://%s/api/v0\n  Gateway: http://%s/ipfs/\n", s.api.c_str(),
               s.rpc.c_str(), s.gateway.c_str());
+  if (!s.mcp.empty()) std::printf("  MCP:     http://%s/mcp\n", s.mcp.c_str());
 }
 
 daemon::Options daemon_options(Context& ctx) {

@@ -12,6 +12,7 @@
 #include "api/open.h"
 #include "cli/app.h"
 #include "mcp/listener.h"
+#include "mcp/options.h"
 #include "mcp/stdio.h"
 
 namespace ipfskit::cli {
@@ -20,13 +21,7 @@ namespace {
 
 Result<mcp::ServerOptions> server_options(Context& ctx) {
   const Config* cfg = TRY(ctx.config());
-  mcp::ServerOptions o;
-  auto roots = cfg->get("mcp.allowed_roots");
-  if (roots && roots->is_array())
-    for (const auto& r : *roots) o.policy.allowed_roots.push_back(r.get<std::string>());
-  auto max = cfg->get("mcp.max_content_bytes");
-  if (max && max->is_number_integer()) o.policy.max_content_bytes = max->get<size_t>();
-  return o;
+  return mcp::server_options_from(*cfg);
 }
 
 }  // namespace
@@ -66,8 +61,7 @@ void register_mcp(CLI::App& app, Context& ctx, Action& action) {
       const auto token = cfg->get("daemon.api_token");
       const std::string token_text = token && token->is_string() ? token->get<std::string>() : "";
       lo.token = [token_text] { return token_text; };
-      if (auto hosts = cfg->get("mcp.allowed_hosts"); hosts && hosts->is_array())
-        for (const auto& h : *hosts) lo.allowed_hosts.push_back(h.get<std::string>());
+      lo.allowed_hosts = mcp::allowed_hosts_from(*cfg);
       mcp::Listener listener(server, lo);
       TRY_STATUS(listener.listen());
       listener.start();

@@ -19,6 +19,7 @@
 #include "base/version.h"
 #include "daemon/service.h"
 #include "log/log.h"
+#include "mcp/options.h"
 
 namespace ipfskit::daemon {
 
@@ -189,7 +190,8 @@ Status Service::start() {
   backends_->start();         // health rounds
   logging::info("daemon", "listening",
                 {{"api", "http://" + api_->address()}, {"rpc", "http://" + rpc_->address()},
-                 {"gateway", "http://" + gateway_->address()}});
+                 {"gateway", "http://" + gateway_->address()},
+                 {"mcp", mcp_listener_ ? "http://" + mcp_listener_->address() + "/mcp" : "disabled"}});
   return {};
 }
 
@@ -254,6 +256,25 @@ Status Service::listen_all() {
   TRY_STATUS(api_->listen(str(cfg, "daemon.api_address")));
   TRY_STATUS(rpc_->listen(str(cfg, "daemon.rpc_address")));
   TRY_STATUS(gateway_->listen(str(cfg, "daemon.gateway_address")));
+  // MCP: the same server `ipfs-kit mcp serve` runs, over this daemon's client
+  // (its node and its Operations), so tools reach backends, health and
+  // replication directly. Other routes (the dashboard) attach to
+  // mcp_listener_->http() before start().
+  if (const std::string mcp_address = str(cfg, "daemon.mcp_address"); !mcp_address.empty()) {
+    mcp_ = std::make_unique<mcp::Server>(*client_, mcp::server_options_from(cfg));
+    mcp::ListenerOptions lo;
+    lo.address = mcp_address;
+    lo.token = [this] {
+      std::lock_guard lock(config_mu_);
+      return token_ ? *token_ : std::string();
+    };
+    lo.allowed_hosts = mcp::allowed_hosts_from(cfg);
+    lo.limits = limits_for(cfg);
+    mcp_listener_ = std::make_unique<mcp::Listener>(*mcp_, lo);
+    mcp_listener_->set_observer(
+        [this](const http::Request& r, int s, double t, uint64_t b) { observe(mcp_stats_, "mcp", r, s, t, b); });
+    TRY_STATUS(mcp_listener_->listen());
+  }
   const std::string port = std::to_string(rpc_->port());
   allowed_origins_ = {"http://127.0.0.1:" + port, "http://localhost:" + port, "http://[::1]:" + port,
                       "https://127.0.0.1:" + port, "https://localhost:" + port};
@@ -264,6 +285,7 @@ Status Service::listen_all() {
   api_->start(1, 4);  // workers: health rounds and backend transfers
   rpc_->start(1, 8);
   gateway_->start(cores, 8);
+  if (mcp_listener_) mcp_listener_->start();
   return {};
 }
 
@@ -273,6 +295,7 @@ Status Service::write_state_files() {
   state_.api = api_->address();
   state_.rpc = rpc_->address();
   state_.gateway = gateway_->address();
+  state_.mcp = mcp_listener_ ? mcp_listener_->address() : "";
   state_.repo = repo_;
   state_.version = kVersion;
   state_.log_file = repo_ + "/logs/daemon.log";
@@ -471,7 +494,7 @@ nlohmann::json Service::status_json() {
             {"started_at", iso_time(started_)},
             {"uptime_seconds", now_unix() - started_},
             {"repository", repo_},
-            {"addresses", {{"api", state_.api}, {"rpc", state_.rpc}, {"gateway", state_.gateway}}},
+            {"addresses", {{"api", state_.api}, {"rpc", state_.rpc}, {"gateway", state_.gateway}, {"mcp", state_.mcp}}},
             {"log_file", state_.log_file}}},
           {"backends", backends_json(false)},
           {"replication", replication_json()},
@@ -481,11 +504,15 @@ nlohmann::json Service::status_json() {
 
 std::string Service::metrics_text() {
   metrics::Writer w;
-  metrics::write_http_families(w, {&api_stats_, &rpc_stats_, &gateway_stats_});
+  if (mcp_listener_) metrics::write_http_families(w, {&api_stats_, &rpc_stats_, &gateway_stats_, &mcp_stats_});
+  else metrics::write_http_families(w, {&api_stats_, &rpc_stats_, &gateway_stats_});
   w.family("ipfskit_http_connections", "gauge", "Open HTTP connections, by listener.");
   w.sample("ipfskit_http_connections", {{"listener", "api"}}, static_cast<uint64_t>(api_->active_connections()));
   w.sample("ipfskit_http_connections", {{"listener", "rpc"}}, static_cast<uint64_t>(rpc_->active_connections()));
   w.sample("ipfskit_http_connections", {{"listener", "gateway"}}, static_cast<uint64_t>(gateway_->active_connections()));
+  if (mcp_listener_)
+    w.sample("ipfskit_http_connections", {{"listener", "mcp"}},
+             static_cast<uint64_t>(mcp_listener_->http().active_connections()));
 
   std::optional<core::RepoStat> stat;
   {
@@ -583,6 +610,12 @@ void Service::stop_mounts() {
 void Service::shutdown() {
   if (!node_) return;
   stop_mounts();
+  // MCP first: its event streams end (subscriptions get their closing
+  // result), then its requests finish, while the node is still open.
+  if (mcp_) mcp_->shutdown();
+  if (mcp_listener_) mcp_listener_->stop();
+  mcp_listener_.reset();
+  mcp_.reset();
   // In-flight requests finish (up to 10 s) before the node closes.
   for (auto* s : {gateway_.get(), rpc_.get(), api_.get()})
     if (s != nullptr) s->stop(10);
@@ -636,14 +669,18 @@ int run(const Options& options) {
   if (options.ready_fd >= 0) {
     report("ok");
   } else {
+    const std::string mcp_address = a["mcp"].get<std::string>();
+    const std::string mcp_line = mcp_address.empty() ? "" : "  MCP:     http://" + mcp_address + "/mcp\n";
     std::printf("ipfs-kit daemon %s running (pid %d)\n  API:     http://%s\n  RPC:     http://%s/api/v0\n  Gateway: http://%s/ipfs/\n"
-                "  Repo:    %s\nPress Ctrl-C to stop.\n",
+                "%s  Repo:    %s\nPress Ctrl-C to stop.\n",
                 kVersion, static_cast<int>(::getpid()), a["api"].get<std::string>().c_str(),
-                a["rpc"].get<std::string>().c_str(), a["gateway"].get<std::string>().c_str(), options.repo.c_str());
+                a["rpc"].get<std::string>().c_str(), a["gateway"].get<std::string>().c_str(), mcp_line.c_str(),
+                options.repo.c_str());
     std::fflush(stdout);
   }
   service.notifier().ready("serving: API http://" + a["api"].get<std::string>() + ", RPC http://" +
-                           a["rpc"].get<std::string>() + ", gateway http://" + a["gateway"].get<std::string>());
+                           a["rpc"].get<std::string>() + ", gateway http://" + a["gateway"].get<std::string>() +
+                           (a["mcp"].get<std::string>().empty() ? "" : ", MCP http://" + a["mcp"].get<std::string>() + "/mcp"));
   service.loop();
   service.shutdown();
   return 0;

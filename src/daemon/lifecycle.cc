@@ -12,7 +12,8 @@ namespace ipfskit::daemon {
 
 nlohmann::json State::to_json() const {
   return {{"pid", pid},         {"started", started}, {"api", api},         {"rpc", rpc},
-          {"gateway", gateway}, {"repo", repo},       {"version", version}, {"log_file", log_file}};
+          {"gateway", gateway}, {"repo", repo},       {"version", version}, {"log_file", log_file},
+          {"mcp", mcp}};
 }
 
 Result<State> State::from_json(const nlohmann::json& j) {
@@ -23,6 +24,7 @@ Result<State> State::from_json(const nlohmann::json& j) {
     s.api = j.at("api").get<std::string>();
     s.rpc = j.at("rpc").get<std::string>();
     s.gateway = j.at("gateway").get<std::string>();
+    s.mcp = j.value("mcp", "");
     s.repo = j.value("repo", "");
     s.version = j.value("version", "");
     s.log_file = j.value("log_file", "");

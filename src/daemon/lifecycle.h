@@ -24,6 +24,7 @@ struct State {
   int pid = 0;
   int64_t started = 0;  // unix seconds
   std::string api, rpc, gateway;  // "host:port"
+  std::string mcp;                // "host:port"; "" when daemon.mcp_address is empty (disabled)
   std::string repo, version, log_file;
 
   nlohmann::json to_json() const;

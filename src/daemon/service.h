@@ -20,6 +20,8 @@
 #include "daemon/notify.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
+#include "mcp/listener.h"
+#include "mcp/server.h"
 #include "metrics/metrics.h"
 #include "psa/service.h"
 #include "rpc/kubo_rpc.h"
@@ -113,7 +115,11 @@ class Service : public api::Operations {
   std::vector<std::string> pending_restart_;
 
   std::unique_ptr<http::Server> api_, rpc_, gateway_;
-  metrics::HttpStats api_stats_{"api"}, rpc_stats_{"rpc"}, gateway_stats_{"gateway"};
+  // MCP (with the seeds' /api REST and, once merged, the dashboard) on
+  // daemon.mcp_address, over client_; both null when the address is "".
+  std::unique_ptr<mcp::Server> mcp_;
+  std::unique_ptr<mcp::Listener> mcp_listener_;
+  metrics::HttpStats api_stats_{"api"}, rpc_stats_{"rpc"}, gateway_stats_{"gateway"}, mcp_stats_{"mcp"};
   rpc::RpcContext rpc_ctx_;
   gateway::GatewayContext gateway_ctx_;
   std::vector<std::string> allowed_origins_;

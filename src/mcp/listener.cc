@@ -407,7 +407,13 @@ class McpEndpoint {
       if (m.method == "tools/call") watch.emplace(ex, ctx.cancel);
       json response = mcp_.handle_request(m, ctx);
       watch.reset();
-      if (ctx.cancel->cancelled() && ex.peer_closed()) return ex.abort();
+      if (ctx.cancel->cancelled()) {
+        // Cancelled by the client (notifications/cancelled, or it left): it
+        // expects no response (both revisions say not to send one), so the
+        // POST ends with 202 and no JSON-RPC message.
+        if (ex.peer_closed()) return ex.abort();
+        return send_empty(ex, 202, std::move(headers));
+      }
       int status = 200;
       if (response.contains("error")) status = status_for_error(response["error"].value("code", 0), ctx.modern);
       return send_json(ex, status, response, std::move(headers));
@@ -420,7 +426,11 @@ class McpEndpoint {
     DisconnectWatch watch(ex, ctx.cancel);
     json response = mcp_.handle_request(m, ctx);
     ctx.notify = nullptr;
-    if (ctx.cancel->cancelled() && !es.ok()) return ex.abort();
+    if (ctx.cancel->cancelled()) {
+      // No response for a cancelled request: the stream just ends.
+      if (!es.ok() || ex.peer_closed()) return ex.abort();
+      return;
+    }
     es.send(response);
   }
 

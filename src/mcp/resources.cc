@@ -70,42 +70,52 @@ bool is_health_resource(const std::string& uri) {
 }
 
 Result<ResourcePage> list_resources(api::Client& client, const Policy& policy, const std::optional<std::string>& cursor) {
-  uint64_t offset = cursor ? TRY(decode_cursor("resources", *cursor)) : 0;
+  // The fixed resources ('f': an index among them), then every explicit pin
+  // by row id ('k': after the last id shown), so a deep page costs what the
+  // first does.
+  Cursor at{'f', 0};
+  if (cursor) {
+    at = TRY(decode_any_cursor("resources", *cursor));
+    if (at.phase != 'f' && at.phase != 'k') return invalid_argument("invalid cursor: pass the nextCursor of a previous page unchanged");
+  }
   const uint64_t page = policy.default_page;
   const uint64_t fixed = std::size(kFixed);
   ResourcePage out;
   out.resources = json::array();
-  uint64_t i = offset;
-  for (; i < fixed && out.resources.size() < page; ++i) {
-    const Fixed& f = kFixed[i];
-    out.resources.push_back({{"uri", f.uri}, {"name", f.name}, {"title", f.title}, {"description", f.description},
-                             {"mimeType", "application/json"}});
+  if (at.phase == 'f') {
+    uint64_t i = at.position;
+    for (; i < fixed && out.resources.size() < page; ++i) {
+      const Fixed& f = kFixed[i];
+      out.resources.push_back({{"uri", f.uri}, {"name", f.name}, {"title", f.title}, {"description", f.description},
+                               {"mimeType", "application/json"}});
+    }
+    if (i < fixed) {
+      out.next_cursor = encode_cursor("resources", Cursor{'f', i});
+      return out;
+    }
+    at = Cursor{'k', 0};
   }
-  if (out.resources.size() < page) {
-    // Pins, in the order pin_ls gives them (by creation), one more than
-    // needed to know whether a next page exists.
-    const uint64_t skip = i - fixed;
-    core::PinListOptions o;
-    o.indirect = false;
-    o.filter.limit = skip + (page - out.resources.size()) + 1;
-    uint64_t seen = 0;
-    bool more = false;
-    TRY_STATUS(client.pin_ls(o, [&](const core::PinEntry& e) -> Status {
-      if (seen++ < skip) return {};
-      if (out.resources.size() >= page) {
-        more = true;
-        return {};
-      }
-      json r{{"uri", "ipfs://" + e.cid.to_string()}, {"name", e.info && e.info->name ? *e.info->name : e.cid.to_string()},
-             {"description", "pinned content (" + e.type + ")"}};
-      out.resources.push_back(std::move(r));
-      ++i;
+  const uint64_t room = page - out.resources.size();
+  core::PinListOptions o;
+  o.indirect = false;
+  o.filter.after = static_cast<int64_t>(at.position);
+  o.filter.limit = room + 1;  // one more tells whether a next page exists
+  int64_t last = 0;
+  uint64_t taken = 0;
+  bool more = false;
+  TRY_STATUS(client.pin_ls(o, [&](const core::PinEntry& e) -> Status {
+    if (taken >= room) {
+      more = true;
       return {};
-    }));
-    if (more) out.next_cursor = encode_cursor("resources", i);
-  } else {
-    out.next_cursor = encode_cursor("resources", i);
-  }
+    }
+    json r{{"uri", "ipfs://" + e.cid.to_string()}, {"name", e.info && e.info->name ? *e.info->name : e.cid.to_string()},
+           {"description", "pinned content (" + e.type + ")"}};
+    out.resources.push_back(std::move(r));
+    if (e.info) last = e.info->id;
+    ++taken;
+    return {};
+  }));
+  if (more) out.next_cursor = encode_cursor("resources", Cursor{'k', static_cast<uint64_t>(last)});
   return out;
 }
 

@@ -378,17 +378,23 @@ Result<json> Server::do_tools_call(const json& params, RequestContext& ctx) {
   json token;
   if (const json* meta = find_meta(params); meta != nullptr && meta->contains("progressToken")) token = (*meta)["progressToken"];
   if (!token.is_null() && (token.is_string() || token.is_number_integer()) && ctx.notify) {
-    auto last = std::make_shared<double>(-1);
-    auto last_sent = std::make_shared<int64_t>(0);
+    // Tools may report from worker threads (an add's hashing): one at a time.
+    struct Reporter {
+      std::mutex mu;
+      double last = -1;
+      int64_t last_sent = 0;
+    };
+    auto state = std::make_shared<Reporter>();
     auto notify = ctx.notify;
-    env.progress = [token, last, last_sent, notify](double progress, std::optional<double> total, const std::string& message) {
+    env.progress = [token, state, notify](double progress, std::optional<double> total, const std::string& message) {
+      std::lock_guard lock(state->mu);
       // Progress must increase; at most ~20 notifications a second unless finished.
-      if (progress <= *last) return;
+      if (progress <= state->last) return;
       const int64_t t = now_ms();
       const bool finished = total && progress >= *total;
-      if (!finished && *last >= 0 && t - *last_sent < 50) return;
-      *last = progress;
-      *last_sent = t;
+      if (!finished && state->last >= 0 && t - state->last_sent < 50) return;
+      state->last = progress;
+      state->last_sent = t;
       json p{{"progressToken", token}, {"progress", progress}};
       if (total) p["total"] = *total;
       if (!message.empty()) p["message"] = message;

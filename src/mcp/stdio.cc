@@ -1,8 +1,12 @@
 #include "mcp/stdio.h"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <list>
 #include <mutex>
@@ -14,9 +18,40 @@ using nlohmann::json;
 
 namespace {
 
+// How long requests still running at the end of input may take to finish.
+constexpr int kEndOfInputGraceMs = 1000;
+
 class LineWriter {
  public:
-  explicit LineWriter(int fd) : fd_(fd) {}
+  explicit LineWriter(int fd) : fd_(fd) {
+    struct stat st;
+    if (::fstat(fd, &st) == 0) {
+      if (S_ISSOCK(st.st_mode)) unread_query_ = SIOCOUTQ;  // Node spawns children on socketpairs
+      else if (S_ISFIFO(st.st_mode)) unread_query_ = FIONREAD;  // a pipe: bytes in it, from either end
+    }
+  }
+
+  // Waits, up to `timeout_ms`, until the client has read everything written
+  // so far. Why: the TypeScript SDK 1.x (Protocol in shared/protocol.ts)
+  // handles a notification on a later microtask but a response at once, and
+  // retires a request's progress handler when its response arrives; when a
+  // progress notification and the response come in one read, the
+  // notification finds no handler ("unknown token") and onprogress is never
+  // called (modelcontextprotocol/typescript-sdk#2580). Once the client's read
+  // has taken the notification, Node finishes that read's callback and its
+  // microtasks before it reads again, so a response written after that is
+  // handled after the progress. Output that is not a pipe or a socket (a
+  // file, a terminal) is not waited for.
+  void wait_until_read(int timeout_ms) {
+    if (unread_query_ == 0) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+      int unread = 0;
+      if (::ioctl(fd_, unread_query_, &unread) != 0 || unread <= 0) return;
+      if (std::chrono::steady_clock::now() >= deadline) return;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
   void write(const json& message) {
     std::string line = dump(message) + "\n";
     std::lock_guard lock(mu_);
@@ -31,6 +66,7 @@ class LineWriter {
 
  private:
   int fd_;
+  unsigned long unread_query_ = 0;  // the ioctl that counts bytes the client has not read; 0: none
   std::mutex mu_;
 };
 
@@ -39,7 +75,18 @@ class StdioServer {
   StdioServer(Server& server, int out_fd) : server_(server), out_(out_fd) {}
 
   ~StdioServer() {
-    // stdin ended: whatever still runs is for a client that left.
+    // stdin ended. A client that pipes a few requests and closes its input
+    // still reads the answers: what is running gets a moment to finish. What
+    // runs longer is for a client that has left, and is cancelled (nothing
+    // of a cancelled add is kept).
+    const auto grace_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(kEndOfInputGraceMs);
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (in_flight_.empty() || std::chrono::steady_clock::now() >= grace_end) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     {
       std::lock_guard lock(mu_);
       for (auto& [id, token] : in_flight_) token->cancel();
@@ -90,8 +137,11 @@ class StdioServer {
       ctx.modern = modern;
       ctx.session = modern ? nullptr : session_;
       ctx.cancel = token;
-      ctx.notify = [this, token](const json& note) {
-        if (!token->cancelled()) out_.write(note);
+      auto notified = std::make_shared<std::atomic<bool>>(false);
+      ctx.notify = [this, token, notified](const json& note) {
+        if (token->cancelled()) return;
+        out_.write(note);
+        *notified = true;
       };
       json response;
       if (!modern && !session_ && m.method != "ping") {
@@ -100,7 +150,11 @@ class StdioServer {
       } else {
         response = server_.handle_request(m, ctx);
       }
-      if (!token->cancelled()) out_.write(response);
+      if (!token->cancelled()) {
+        // Progress first, then the result (see LineWriter::wait_until_read).
+        if (*notified) out_.wait_until_read(250);
+        out_.write(response);
+      }
       {
         std::lock_guard lock(mu_);
         in_flight_.erase(key);

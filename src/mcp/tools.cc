@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "base/io.h"
 #include "mcp/json_schema.h"
@@ -20,119 +21,6 @@ namespace ipfskit::mcp {
 namespace s = schema;
 
 namespace {
-
-// ---- argument access (the arguments were validated against the schema) ----
-
-std::string arg_string(const json& a, const char* k, std::string def = "") {
-  auto it = a.find(k);
-  return it != a.end() && it->is_string() ? it->get<std::string>() : def;
-}
-std::optional<std::string> opt_string(const json& a, const char* k) {
-  auto it = a.find(k);
-  if (it == a.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-bool arg_bool(const json& a, const char* k, bool def) {
-  auto it = a.find(k);
-  return it != a.end() && it->is_boolean() ? it->get<bool>() : def;
-}
-std::optional<int64_t> opt_int(const json& a, const char* k) {
-  auto it = a.find(k);
-  if (it == a.end() || !it->is_number()) return std::nullopt;
-  return it->get<int64_t>();
-}
-
-Result<Cid> parse_cid(const std::string& text, const char* what = "cid") {
-  auto c = Cid::parse(text);
-  if (!c) return invalid_argument(std::string(what) + " \"" + text + "\" is not a valid CID: " + c.error().message());
-  return c;
-}
-
-Result<std::vector<Cid>> parse_cids(const json& a, const char* k) {
-  std::vector<Cid> out;
-  for (const auto& v : a.at(k)) out.push_back(TRY(parse_cid(v.get<std::string>())));
-  return out;
-}
-
-// A page of a list: `offset` from the cursor, `limit` from the arguments.
-struct Page {
-  uint64_t offset = 0;
-  uint64_t limit = 100;
-};
-
-Result<Page> page_of(const json& a, const char* what, const Policy& p) {
-  Page page;
-  page.limit = static_cast<uint64_t>(opt_int(a, "limit").value_or(static_cast<int64_t>(p.default_page)));
-  if (auto c = opt_string(a, "cursor")) page.offset = TRY(decode_cursor(what, *c));
-  return page;
-}
-
-// Collects a page from a callback-driven list: skips `offset` items, keeps
-// `limit`, and stops the walk (through `stop`) once it knows a next page exists.
-class Pager {
- public:
-  Pager(Page page) : page_(page) {}
-  // Returns an error to stop the walk once the page is full and one more exists.
-  template <typename F>
-  Status take(F&& keep) {
-    const uint64_t i = seen_++;
-    if (i < page_.offset) return {};
-    if (i >= page_.offset + page_.limit) {
-      more_ = true;
-      return make_error(Code::kCancelled, "page full");
-    }
-    keep();
-    return {};
-  }
-  // The walk's outcome, with the page-full stop turned back into success.
-  Status finish(Status st) const {
-    if (!st && !(more_ && st.error().code() == Code::kCancelled && st.error().message() == "page full")) return st;
-    return {};
-  }
-  void annotate(json& out, const char* what) const {
-    if (more_) out["nextCursor"] = encode_cursor(what, page_.offset + page_.limit);
-  }
-
- private:
-  Page page_;
-  uint64_t seen_ = 0;
-  bool more_ = false;
-};
-
-json page_props() {
-  return {{"cursor", s::string("the nextCursor of the previous page; omit for the first page")},
-          {"limit", s::integer("items per page (default 100)", 1, 1000)}};
-}
-
-json with(json props, const json& more) {
-  for (auto it = more.begin(); it != more.end(); ++it) props[it.key()] = it.value();
-  return props;
-}
-
-json next_cursor_prop() { return s::string("present when there are more items: pass it as cursor"); }
-
-// ---- content in ----
-
-// Decodes {content, encoding} arguments, bounded by the policy.
-Result<Bytes> content_arg(const json& a, const char* key, const Policy& p) {
-  const std::string& text = a.at(key).get_ref<const std::string&>();
-  const std::string enc = arg_string(a, "encoding", "text");
-  Bytes data;
-  if (enc == "base64") {
-    data = TRY(base64_decode(text));
-  } else {
-    data.assign(text.begin(), text.end());
-  }
-  if (data.size() > p.max_input_bytes)
-    return make_error(Code::kResourceExhausted, "the content is " + std::to_string(data.size()) +
-                                                    " bytes; one call takes at most " + std::to_string(p.max_input_bytes) +
-                                                    ": put the file under an allowed root and pass its path");
-  return data;
-}
-
-json encoding_out() {
-  return s::enumeration("auto: text when the bytes are UTF-8, else base64", {"auto", "text", "base64"}, "auto");
-}
 
 // ---- results ----
 
@@ -198,6 +86,19 @@ class ObservedReader : public ByteReader {
   std::optional<double> total_;
   uint64_t read_ = 0, reported_ = 0;
 };
+
+// cid_format and cid_base32: each CID formatted or failed on its own.
+json format_cids(const CidFormatter& f, const json& cids) {
+  json results = json::array();
+  for (const auto& c : cids) {
+    auto r = f.format(c.get<std::string>());
+    json j{{"cid", c}};
+    if (r) j["formatted"] = *r;
+    else j["error"] = r.error().message();
+    results.push_back(std::move(j));
+  }
+  return json{{"results", std::move(results)}};
+}
 
 // ---- the table ----
 
@@ -278,10 +179,11 @@ std::vector<Tool> build_table() {
            else if (::stat(path.c_str(), &st) == 0) total = static_cast<double>(st.st_size);
            req.paths = {path};
          }
-         const CancelToken* cancel = env.cancel;
-         req.progress = [&env, total, cancel](uint64_t bytes) {
-           if (env.progress) env.progress(static_cast<double>(bytes), total, "bytes read");
-           (void)cancel;
+         // The importer reports the bytes each read returned, from its workers.
+         std::atomic<uint64_t> bytes_read{0};
+         req.progress = [&env, &bytes_read, total](uint64_t bytes) {
+           const uint64_t so_far = bytes_read += bytes;
+           if (env.progress) env.progress(static_cast<double>(so_far), total, "bytes read");
          };
          Cid root = TRY(env.client->add(req));
          return json{{"cid", root.to_string()}, {"entries", std::move(entries)}, {"pinned", req.pin}};
@@ -384,8 +286,10 @@ std::vector<Tool> build_table() {
        false, [](const json& a, ToolEnv& env) -> Result<json> {
          const std::string out = TRY(allowed_path(*env.policy, a["output"].get<std::string>(), PathUse::kCreate));
          Cid cid = TRY(env.client->resolve(a["path"].get<std::string>()));
-         TRY_STATUS(env.client->get(a["path"].get<std::string>(), out, [&env](uint64_t bytes) {
-           if (env.progress) env.progress(static_cast<double>(bytes), std::nullopt, "bytes written");
+         std::atomic<uint64_t> written{0};
+         TRY_STATUS(env.client->get(a["path"].get<std::string>(), out, [&env, &written](uint64_t bytes) {
+           const uint64_t so_far = written += bytes;
+           if (env.progress) env.progress(static_cast<double>(so_far), std::nullopt, "bytes written");
          }));
          return json{{"cid", cid.to_string()}, {"output", out}};
        }});
@@ -627,10 +531,13 @@ std::vector<Tool> build_table() {
        }});
 
   add({"pin_ls", "List pins",
-       "List pins (`ipfs pin ls`) with names and metadata, newest last, a page at a time. Filter by type, name "
-       "(substring) or CID.",
+       "List pins (`ipfs pin ls`) with names and metadata, oldest first, a page at a time (pages stay fast at any "
+       "depth). Filter by type, name (substring), a metadata key and value, or CID. Type all lists the explicit pins, "
+       "then the blocks they hold (indirect).",
        s::object(with({{"type", s::enumeration("which pins", {"all", "recursive", "direct", "indirect"}, "all")},
                        {"name", s::string("only pins whose name contains this")},
+                       {"meta", s::object({{"key", s::string("a metadata key")}, {"value", s::string("its value")}},
+                                          {"key", "value"})},
                        {"cid", s::string("only how this CID is pinned")},
                        {"metadata", s::boolean("include each pin's metadata", false)}},
                       page_props())),
@@ -644,27 +551,85 @@ std::vector<Tool> build_table() {
                   {"nextCursor", next_cursor_prop()}},
                  {"pins"}),
        true, false, true, [](const json& a, ToolEnv& env) -> Result<json> {
-         const Page page = TRY(page_of(a, "pin_ls", *env.policy));
-         core::PinListOptions o;
+         const uint64_t limit = static_cast<uint64_t>(opt_int(a, "limit").value_or(static_cast<int64_t>(env.policy->default_page)));
+         // Explicit pins page by row id ('k': after the last id shown); the
+         // indirect blocks that follow them (type all or indirect) by offset
+         // into the walk ('i'), which is a walk however it is paged.
+         Cursor at{'k', 0};
+         if (auto c = opt_string(a, "cursor")) {
+           at = TRY(decode_any_cursor("pin_ls", *c));
+           if (at.phase != 'k' && at.phase != 'i') return invalid_argument("invalid cursor: pass the nextCursor of a previous page unchanged");
+         }
          const std::string type = arg_string(a, "type", "all");
+         const bool meta = arg_bool(a, "metadata", false);
+         core::PinListOptions o;
          if (type == "recursive") o.filter.type = repo::PinType::kRecursive;
          if (type == "direct") o.filter.type = repo::PinType::kDirect;
-         o.indirect = type == "all" || type == "indirect";
-         o.explicit_pins = type != "indirect";
          o.filter.name = opt_string(a, "name");
-         if (auto c = opt_string(a, "cid")) o.filter.cid = TRY(parse_cid(*c));
-         const bool meta = arg_bool(a, "metadata", false);
+         if (a.contains("meta")) o.filter.meta = std::make_pair(a["meta"]["key"].get<std::string>(), a["meta"]["value"].get<std::string>());
          o.filter.with_meta = meta;
-         // One more than the page tells whether a next page exists.
-         o.filter.limit = page.offset + page.limit + 1;
-         Pager pager(page);
+         const bool want_explicit = type != "indirect";
+         // Indirect blocks carry no name or metadata: a filter on those lists explicit pins only.
+         const bool want_indirect = (type == "all" || type == "indirect") && !o.filter.name && !o.filter.meta;
          json pins = json::array();
-         TRY_STATUS(pager.finish(env.client->pin_ls(o, [&](const core::PinEntry& e) -> Status {
-           TRY_STATUS(check_cancel(env.cancel, "pin ls"));
-           return pager.take([&] { pins.push_back(pin_entry_json(e, meta)); });
-         })));
+         std::optional<Cursor> next;
+         if (auto c = opt_string(a, "cid")) {
+           // How one CID is pinned: one entry at most.
+           o.filter.cid = TRY(parse_cid(*c));
+           o.explicit_pins = want_explicit;
+           o.indirect = want_indirect;
+           TRY_STATUS(env.client->pin_ls(o, [&](const core::PinEntry& e) -> Status {
+             pins.push_back(pin_entry_json(e, meta));
+             return {};
+           }));
+           return json{{"pins", std::move(pins)}};
+         }
+         if (at.phase == 'k' && want_explicit) {
+           o.explicit_pins = true;
+           o.indirect = false;
+           o.filter.after = static_cast<int64_t>(at.position);
+           o.filter.limit = limit + 1;  // one more tells whether a next page exists
+           int64_t last = 0;
+           bool more = false;
+           TRY_STATUS(env.client->pin_ls(o, [&](const core::PinEntry& e) -> Status {
+             TRY_STATUS(check_cancel(env.cancel, "pin ls"));
+             if (pins.size() >= limit) {
+               more = true;
+               return {};
+             }
+             pins.push_back(pin_entry_json(e, meta));
+             if (e.info) last = e.info->id;
+             return {};
+           }));
+           if (more) next = Cursor{'k', static_cast<uint64_t>(last)};
+           else if (want_indirect && pins.size() >= limit) next = Cursor{'i', 0};
+           at = Cursor{'i', 0};
+         } else if (at.phase == 'k') {
+           at = Cursor{'i', 0};
+         }
+         if (!next && want_indirect && pins.size() < limit) {
+           const uint64_t room = limit - pins.size();
+           core::PinListOptions io;
+           io.explicit_pins = false;
+           io.indirect = true;
+           io.filter.limit = at.position + room + 1;
+           uint64_t seen = 0, taken = 0;
+           bool more = false;
+           TRY_STATUS(env.client->pin_ls(io, [&](const core::PinEntry& e) -> Status {
+             TRY_STATUS(check_cancel(env.cancel, "pin ls"));
+             if (seen++ < at.position) return {};
+             if (taken >= room) {
+               more = true;
+               return {};
+             }
+             pins.push_back(pin_entry_json(e, meta));
+             ++taken;
+             return {};
+           }));
+           if (more) next = Cursor{'i', at.position + taken};
+         }
          json out{{"pins", std::move(pins)}};
-         pager.annotate(out, "pin_ls");
+         if (next) out["nextCursor"] = encode_cursor("pin_ls", *next);
          return out;
        }});
 
@@ -792,6 +757,54 @@ std::vector<Tool> build_table() {
          return json{{"key", key}, {"value", std::move(value)}};
        }});
 
+  // ---- the Pinning Service API's access tokens ----
+  add({"psa_token_create", "Make a Pinning Service API token",
+       "Make an access token for the Pinning Service API this node serves at <api_address>/psa (`ipfs-kit psa token "
+       "create NAME`). The token is returned once: only its hash is kept. Each call makes a new secret; a taken "
+       "name is refused.",
+       s::object({{"name", s::string("a name for the token (its pin requests are its own)")}}, {"name"}),
+       s::object({{"name", s::string("the token's name")}, {"token", s::string("the secret: give it to the client now")}},
+                 {"name", "token"}),
+       false, false, false, [](const json& a, ToolEnv& env) -> Result<json> {
+         const std::string name = a["name"].get<std::string>();
+         const std::string token = TRY(env.client->psa_token_create(name));
+         return json{{"name", name}, {"token", token}};
+       }});
+  add({"psa_token_rm", "Revoke a Pinning Service API token",
+       "Revoke a token (`ipfs-kit psa token rm NAME`): its clients are refused from now on, and its pin requests go, "
+       "with the pins only they held.",
+       s::object({{"name", s::string("the token's name")}}, {"name"}),
+       s::object({{"name", s::string("the token's name")}, {"removed", s::boolean("true once revoked", true)}},
+                 {"name", "removed"}),
+       false, true, true, [](const json& a, ToolEnv& env) -> Result<json> {
+         const std::string name = a["name"].get<std::string>();
+         TRY_STATUS(env.client->psa_token_remove(name));
+         return json{{"name", name}, {"removed", true}};
+       }});
+  add({"psa_token_ls", "List Pinning Service API tokens",
+       "The tokens' names and creation times, by name (`ipfs-kit psa token ls`); never the secrets.",
+       s::object(page_props()),
+       s::object({{"tokens", s::array(s::object({{"name", s::string("the token's name")},
+                                                  {"created", s::integer("when it was made (unix seconds)", 0, INT64_MAX)}},
+                                                 {"name", "created"}),
+                                      "this page's tokens")},
+                  {"nextCursor", next_cursor_prop()}},
+                 {"tokens"}),
+       true, false, true, [](const json& a, ToolEnv& env) -> Result<json> {
+         Pager pager(TRY(page_of(a, "psa_token_ls", *env.policy)));
+         json all = TRY(env.client->psa_tokens());
+         json tokens = json::array();
+         Status st;
+         for (const auto& token : all) {
+           st = pager.take([&] { tokens.push_back({{"name", token.value("name", "")}, {"created", token.value("created", int64_t{0})}}); });
+           if (!st) break;
+         }
+         TRY_STATUS(pager.finish(st));
+         json out{{"tokens", std::move(tokens)}};
+         pager.annotate(out, "psa_token_ls");
+         return out;
+       }});
+
   // ---- CIDs (pure computations) ----
   add({"cid_format", "Convert CIDs",
        "Convert and format CIDs (`ipfs cid format`): version, codec, multibase and a printf-style format (%s CID, %b "
@@ -814,16 +827,21 @@ std::vector<Tool> build_table() {
          o.version = arg_string(a, "version");
          o.codec = arg_string(a, "codec");
          o.base = arg_string(a, "base");
-         CidFormatter f = TRY(CidFormatter::make(o));
-         json results = json::array();
-         for (const auto& c : a["cids"]) {
-           auto r = f.format(c.get<std::string>());
-           json j{{"cid", c}};
-           if (r) j["formatted"] = *r;
-           else j["error"] = r.error().message();
-           results.push_back(std::move(j));
-         }
-         return json{{"results", std::move(results)}};
+         return format_cids(TRY(CidFormatter::make(o)), a["cids"]);
+       }});
+
+  add({"cid_base32", "CIDs as base32 CIDv1",
+       "Convert CIDs to base32 CIDv1 (`ipfs cid base32`), the form subdomain gateways use. Each CID succeeds or fails "
+       "on its own.",
+       s::object({{"cids", s::array(s::string("a CID"), "the CIDs", 1, 1000)}}, {"cids"}),
+       s::object({{"results", s::array(s::object({{"cid", s::string("the input")},
+                                                   {"formatted", s::string("base32 CIDv1")},
+                                                   {"error", s::string("why it failed")}},
+                                                  {"cid"}),
+                                       "one per input")}},
+                 {"results"}),
+       true, false, true, [](const json& a, ToolEnv&) -> Result<json> {
+         return format_cids(CidFormatter::base32(), a["cids"]);
        }});
 
   const json named_codes = s::array(s::object({{"name", s::string("name")}, {"code", s::integer("code", 0, INT64_MAX)}},
@@ -871,12 +889,23 @@ std::vector<Tool> build_table() {
            [](api::Client& c) { return c.replication_status(); });
 
   add({"backend_list", "List backends",
-       "Every storage backend with its state and last health check (`ipfs-kit backend list`). Needs a running daemon.",
-       s::object({{"check_now", s::boolean("run the health checks now instead of reporting the last ones", false)}}),
+       "Every storage backend, or the one named, with its state and last health check (`ipfs-kit backend list`, "
+       "`backend status [NAME]`, `backend health` with check_now). Needs a running daemon.",
+       s::object({{"name", s::string("only this backend")},
+                  {"check_now", s::boolean("run the health checks now instead of reporting the last ones", false)}}),
        s::object({{"backends", s::open_object("backend name -> its state")}}, {"backends"}), true, false, true,
        [](const json& a, ToolEnv& env) -> Result<json> {
-         json backends = TRY(env.client->backends(arg_bool(a, "check_now", false)));
-         return json{{"backends", std::move(backends)}};
+         json all = TRY(env.client->backends(arg_bool(a, "check_now", false)));
+         if (auto name = opt_string(a, "name")) {
+           if (!all.is_object() || !all.contains(*name)) {
+             std::string names;
+             if (all.is_object())
+               for (auto it = all.begin(); it != all.end(); ++it) names += (names.empty() ? "" : ", ") + it.key();
+             return not_found("no backend named \"" + *name + "\" (backends: " + names + ")");
+           }
+           return json{{"backends", {{*name, all[*name]}}}};
+         }
+         return json{{"backends", std::move(all)}};
        }});
 
   for (bool start : {true, false}) {
@@ -923,6 +952,7 @@ std::vector<Tool> build_table() {
          return json{{"lines", std::move(lines)}};
        }});
 
+  add_files_tools(t);
   std::sort(t.begin(), t.end(), [](const Tool& x, const Tool& y) { return x.name < y.name; });
   return t;
 }

@@ -1,6 +1,13 @@
 // The MCP tool table: one entry per operation of the command line, each a
 // few lines over api::Client, with its JSON Schema 2020-12 inputSchema and
-// outputSchema, its behaviour hints, and the function that runs it.
+// outputSchema, its behaviour hints, and the function that runs it. Commands
+// without a tool, and why: `init` (the repository is made on first use),
+// `daemon start|stop|restart` (the process an agent talks to, or its host's
+// job; `status` reports it), `mcp`, `diag healthy` (a container probe:
+// `health` answers the same), `completion`, `log tail -f` (log_tail reads
+// the last lines; live changes are resource notifications), and `vfs
+// mount|list|unmount` (FUSE mounts are processes of the host, run by an
+// operator or the daemon's vfs.mounts, not operations of the client API).
 //
 // The table is the single source of tools/list (sorted by name, so the order
 // is deterministic) and of tools/call: arguments are validated against the
@@ -39,7 +46,8 @@ struct Policy {
   size_t max_page = 1000;
 };
 
-// Reports progress of a long tool (bytes, items); `total` when known.
+// Reports progress of a long tool (bytes, items, so far: it must increase);
+// `total` when known. Safe to call from several threads.
 using ProgressFn = std::function<void(double progress, std::optional<double> total, const std::string& message)>;
 
 struct ToolEnv {
@@ -78,10 +86,21 @@ json call_tool(const Tool& tool, const json& arguments, ToolEnv& env);
 enum class PathUse { kRead, kCreate };
 Result<std::string> allowed_path(const Policy& policy, const std::string& path, PathUse use);
 
-// Opaque list cursors: an offset into a list, encoded so clients do not
-// build them. `what` names the list so a cursor of one is refused by another.
+// Opaque list cursors, encoded so clients do not build them; `what` names
+// the list so a cursor of one is refused by another. A cursor holds a phase
+// (a letter) and a position: 'o' an offset into a list that is walked anyway
+// (a directory, a DAG's refs), 'k' the last row id of a keyset page (pins:
+// the next page starts after it, as fast at page 10,000 as at page 1), other
+// letters for lists made of parts (the pins then their indirect blocks).
+struct Cursor {
+  char phase = 'o';
+  uint64_t position = 0;
+};
+std::string encode_cursor(std::string_view what, Cursor cursor);
+Result<Cursor> decode_any_cursor(std::string_view what, std::string_view text);
+// Offset cursors (phase 'o').
 std::string encode_cursor(std::string_view what, uint64_t offset);
-Result<uint64_t> decode_cursor(std::string_view what, std::string_view cursor);
+Result<uint64_t> decode_cursor(std::string_view what, std::string_view text);
 
 // Base64 (RFC 4648, padded) for content.
 std::string base64_encode(ByteView data);

@@ -77,6 +77,92 @@ json node_info_json(const unixfs::NodeInfo& info) {
   return j;
 }
 
+// ---- argument access ----
+
+std::string arg_string(const json& a, const char* k, std::string def) {
+  auto it = a.find(k);
+  return it != a.end() && it->is_string() ? it->get<std::string>() : def;
+}
+
+std::optional<std::string> opt_string(const json& a, const char* k) {
+  auto it = a.find(k);
+  if (it == a.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+bool arg_bool(const json& a, const char* k, bool def) {
+  auto it = a.find(k);
+  return it != a.end() && it->is_boolean() ? it->get<bool>() : def;
+}
+
+std::optional<int64_t> opt_int(const json& a, const char* k) {
+  auto it = a.find(k);
+  if (it == a.end() || !it->is_number()) return std::nullopt;
+  return it->get<int64_t>();
+}
+
+Result<Cid> parse_cid(const std::string& text, const char* what) {
+  auto c = Cid::parse(text);
+  if (!c) return invalid_argument(std::string(what) + " \"" + text + "\" is not a valid CID: " + c.error().message());
+  return c;
+}
+
+Result<std::vector<Cid>> parse_cids(const json& a, const char* k) {
+  std::vector<Cid> out;
+  for (const auto& v : a.at(k)) out.push_back(TRY(parse_cid(v.get<std::string>())));
+  return out;
+}
+
+// ---- paging ----
+
+Result<Page> page_of(const json& a, const char* what, const Policy& p) {
+  Page page;
+  page.limit = static_cast<uint64_t>(opt_int(a, "limit").value_or(static_cast<int64_t>(p.default_page)));
+  if (auto c = opt_string(a, "cursor")) page.offset = TRY(decode_cursor(what, *c));
+  return page;
+}
+
+Status Pager::finish(Status st) const {
+  if (!st && !(more_ && st.error().code() == Code::kCancelled && st.error().message() == "page full")) return st;
+  return {};
+}
+
+void Pager::annotate(json& out, const char* what) const {
+  if (more_) out["nextCursor"] = encode_cursor(what, page_.offset + page_.limit);
+}
+
+json page_props() {
+  return {{"cursor", schema::string("the nextCursor of the previous page; omit for the first page")},
+          {"limit", schema::integer("items per page (default 100)", 1, 1000)}};
+}
+
+json with(json props, const json& more) {
+  for (auto it = more.begin(); it != more.end(); ++it) props[it.key()] = it.value();
+  return props;
+}
+
+json next_cursor_prop() { return schema::string("present when there are more items: pass it as cursor"); }
+
+json encoding_out() {
+  return schema::enumeration("auto: text when the bytes are UTF-8, else base64", {"auto", "text", "base64"}, "auto");
+}
+
+Result<Bytes> content_arg(const json& a, const char* key, const Policy& p) {
+  const std::string& text = a.at(key).get_ref<const std::string&>();
+  const std::string enc = arg_string(a, "encoding", "text");
+  Bytes data;
+  if (enc == "base64") {
+    data = TRY(base64_decode(text));
+  } else {
+    data.assign(text.begin(), text.end());
+  }
+  if (data.size() > p.max_input_bytes)
+    return make_error(Code::kResourceExhausted, "the content is " + std::to_string(data.size()) +
+                                                    " bytes; one call takes at most " + std::to_string(p.max_input_bytes) +
+                                                    ": put the file under an allowed root and pass its path");
+  return data;
+}
+
 std::string base64_encode(ByteView data) { return multibase::encode_raw(multibase::Base::kBase64Pad, data); }
 
 Result<Bytes> base64_decode(std::string_view text) {
@@ -92,25 +178,38 @@ Result<Bytes> base64_decode(std::string_view text) {
   return decoded;
 }
 
-std::string encode_cursor(std::string_view what, uint64_t offset) {
-  std::string raw = std::string(what) + ":" + std::to_string(offset);
+std::string encode_cursor(std::string_view what, Cursor cursor) {
+  std::string raw = std::string(what) + ":" + cursor.phase + std::to_string(cursor.position);
   return multibase::encode_raw(multibase::Base::kBase64Url, as_bytes(raw));
 }
 
-Result<uint64_t> decode_cursor(std::string_view what, std::string_view cursor) {
+Result<Cursor> decode_any_cursor(std::string_view what, std::string_view text) {
   auto bad = [&] { return invalid_argument("invalid cursor: pass the nextCursor of a previous page unchanged"); };
-  if (cursor.size() > 128) return bad();
-  auto raw = multibase::decode_raw(multibase::Base::kBase64Url, cursor);
+  if (text.size() > 128) return bad();
+  auto raw = multibase::decode_raw(multibase::Base::kBase64Url, text);
   if (!raw) return bad();
   std::string s(raw->begin(), raw->end());
   const std::string prefix = std::string(what) + ":";
-  if (s.rfind(prefix, 0) != 0 || s.size() == prefix.size() || s.size() > prefix.size() + 19) return bad();
+  // "<what>:<phase letter><1 to 19 digits>"
+  if (s.rfind(prefix, 0) != 0 || s.size() < prefix.size() + 2 || s.size() > prefix.size() + 20) return bad();
+  Cursor c;
+  c.phase = s[prefix.size()];
+  if (c.phase < 'a' || c.phase > 'z') return bad();
   uint64_t v = 0;
-  for (char c : s.substr(prefix.size())) {
-    if (c < '0' || c > '9') return bad();
-    v = v * 10 + static_cast<uint64_t>(c - '0');
+  for (char ch : s.substr(prefix.size() + 1)) {
+    if (ch < '0' || ch > '9') return bad();
+    v = v * 10 + static_cast<uint64_t>(ch - '0');
   }
-  return v;
+  c.position = v;
+  return c;
+}
+
+std::string encode_cursor(std::string_view what, uint64_t offset) { return encode_cursor(what, Cursor{'o', offset}); }
+
+Result<uint64_t> decode_cursor(std::string_view what, std::string_view text) {
+  Cursor c = TRY(decode_any_cursor(what, text));
+  if (c.phase != 'o') return invalid_argument("invalid cursor: pass the nextCursor of a previous page unchanged");
+  return c.position;
 }
 
 namespace {

@@ -1,12 +1,15 @@
 // Helpers shared by the tool and resource tables (internal to src/mcp).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
+#include "base/error.h"
+#include "mcp/tools.h"
 #include "multiformats/cid.h"
 #include "unixfs/exporter.h"
 
@@ -39,5 +42,61 @@ struct EncodedContent {
 Result<EncodedContent> encode_content(ByteView data, const std::string& encoding);
 
 nlohmann::json node_info_json(const unixfs::NodeInfo& info);
+
+// ---- argument access (the arguments were validated against the schema) ----
+std::string arg_string(const nlohmann::json& a, const char* k, std::string def = "");
+std::optional<std::string> opt_string(const nlohmann::json& a, const char* k);
+bool arg_bool(const nlohmann::json& a, const char* k, bool def);
+std::optional<int64_t> opt_int(const nlohmann::json& a, const char* k);
+Result<Cid> parse_cid(const std::string& text, const char* what = "cid");
+Result<std::vector<Cid>> parse_cids(const nlohmann::json& a, const char* k);
+
+// ---- paging by offset (lists that are walked anyway) ----
+// A page of a list: `offset` from the cursor, `limit` from the arguments.
+struct Page {
+  uint64_t offset = 0;
+  uint64_t limit = 100;
+};
+Result<Page> page_of(const nlohmann::json& a, const char* what, const Policy& p);
+
+// Collects a page from a callback-driven list: skips `offset` items, keeps
+// `limit`, and stops the walk once it knows a next page exists.
+class Pager {
+ public:
+  explicit Pager(Page page) : page_(page) {}
+  // Returns an error to stop the walk once the page is full and one more exists.
+  template <typename F>
+  Status take(F&& keep) {
+    const uint64_t i = seen_++;
+    if (i < page_.offset) return {};
+    if (i >= page_.offset + page_.limit) {
+      more_ = true;
+      return make_error(Code::kCancelled, "page full");
+    }
+    keep();
+    return {};
+  }
+  // The walk's outcome, with the page-full stop turned back into success.
+  Status finish(Status st) const;
+  void annotate(nlohmann::json& out, const char* what) const;
+
+ private:
+  Page page_;
+  uint64_t seen_ = 0;
+  bool more_ = false;
+};
+
+// Schema pieces every list and content tool shares.
+nlohmann::json page_props();
+nlohmann::json with(nlohmann::json props, const nlohmann::json& more);
+nlohmann::json next_cursor_prop();
+nlohmann::json encoding_out();
+
+// The MFS tools (tools_files.cc), added to the table by tools.cc.
+void add_files_tools(std::vector<Tool>& table);
+
+// Decodes {<key>, encoding} arguments (text or base64), bounded by the policy.
+Result<Bytes> content_arg(const nlohmann::json& a, const char* key, const Policy& p);
+
 
 }  // namespace ipfskit::mcp

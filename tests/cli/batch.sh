@@ -10,7 +10,7 @@ K=$(realpath "$1")
 new_tmp
 cd "$TMP" || exit 1
 trap '"$K" daemon stop > /dev/null 2>&1; rm -rf "$TMP"' EXIT
-for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
+for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
 missing=QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nx
 
 batches() {  # batches LABEL: every check, on whatever the repository is served by now

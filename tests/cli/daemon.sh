@@ -19,7 +19,7 @@ cd "$TMP" || exit 1
 LOCAL="$TMP/local"  # a repository without a daemon, for comparing outputs
 trap '"$K" daemon stop > /dev/null 2>&1; rm -rf "$TMP"' EXIT
 
-for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
+for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
 state() { python3 -c "import json,sys; print(json.load(open('$IPFS_KIT_PATH/daemon.json'))['$1'])"; }
 http() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
@@ -37,6 +37,10 @@ grep -q "Repo:    $IPFS_KIT_PATH" st.txt && pass || fail "status names the repos
 expect_eq "a second daemon is refused (exit 10)" 10 $code
 grep -q "already running" second.txt && pass || fail "second daemon message: $(cat second.txt)"
 expect_eq "first daemon still serves" 200 "$(http "http://$(state api)/health")"
+# MCP on daemon.mcp_address: printed, in daemon.json and /status, and served by the daemon's own client.
+grep -q "MCP:     http://$(state mcp)/mcp" start.txt && pass || fail "start prints the MCP address: $(cat start.txt)"
+curl -s "http://$(state api)/status" | grep -q "\"mcp\":\"$(state mcp)\"" && pass || fail "/status names the MCP address"
+curl -s "http://$(state mcp)/api/health" | grep -q '"mode":"daemon"' && pass || fail "the daemon's MCP listener runs over the daemon"
 
 # ---- CLI writes go through the daemon and print what they print locally ----
 mkdir -p tree/sub/deep tree/empty tree2
@@ -157,6 +161,13 @@ done
 "$K" daemon status > /dev/null 2>&1; expect_eq "status after stop" 6 $?
 [ ! -e "$IPFS_KIT_PATH/daemon.json" ] && pass || fail "stop removes daemon.json"
 "$K" config set daemon.api_token "" > /dev/null 2>&1 || "$K" config set daemon.api_token null > /dev/null 2>&1
+# An empty daemon.mcp_address disables the MCP listener.
+"$K" config set daemon.mcp_address "" > /dev/null || fail "disable MCP"
+"$K" daemon start --detach > start-nomcp.txt || fail "start without MCP"
+grep -q "MCP:" start-nomcp.txt && fail "MCP printed while disabled" || pass
+expect_eq "daemon.json without MCP" "" "$(state mcp)"
+"$K" daemon stop > /dev/null
+"$K" config set daemon.mcp_address 127.0.0.1:0 > /dev/null
 
 # ---- SIGKILL during adds: no acknowledged add is lost ----
 declare -A good

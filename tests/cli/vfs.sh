@@ -253,7 +253,7 @@ touch "$M/x" 2> ro.err; grep -q "Read-only file system" ro.err && pass || fail "
 # ---- mounts the daemon holds (config vfs.mounts), restored on start ----
 M2="$TMP/held"
 mkdir -p "$M2"
-for k in api_address rpc_address gateway_address; do "$K" config set "daemon.$k" 127.0.0.1:0 > /dev/null; done
+for k in api_address rpc_address gateway_address mcp_address; do "$K" config set "daemon.$k" 127.0.0.1:0 > /dev/null; done
 "$K" config set vfs.mounts "[{\"mountpoint\": \"$M2\"}]" > /dev/null && pass || fail "config set vfs.mounts"
 "$K" config set vfs.mounts '[{"mountpoint": "relative"}]' > /dev/null 2>&1 && fail "a relative mount point was accepted" || pass
 "$K" daemon start --detach > /dev/null && pass || fail "daemon start"

@@ -157,6 +157,7 @@ export function startDaemon ({ token, config = {} } = {}) {
     'daemon.api_address': '127.0.0.1:0',
     'daemon.rpc_address': '127.0.0.1:0',
     'daemon.gateway_address': '127.0.0.1:0',
+    'daemon.mcp_address': '127.0.0.1:0',
     ...config
   }
   if (token) settings['daemon.api_token'] = token
@@ -171,6 +172,7 @@ export function startDaemon ({ token, config = {} } = {}) {
     api: `http://${state.api}`,
     rpc: `http://${state.rpc}`,
     gateway: `http://${state.gateway}`,
+    mcp: state.mcp ? `http://${state.mcp}` : undefined,
     stop () {
       spawnSync(IPFS_KIT, ['daemon', 'stop'], { env })
       cleanup()

@@ -57,6 +57,7 @@ for mode in all daemon-only ipfs-only mcp-only cluster; do
 done
 expect_eq "all: API on 0.0.0.0 with a token" "0.0.0.0:$API_PORT" "$(conf "$TMP/root-all" daemon.api_address)"
 expect_eq "all: RPC on 0.0.0.0 with a token" "0.0.0.0:$RPC_PORT" "$(conf "$TMP/root-all" daemon.rpc_address)"
+expect_eq "mcp-only: mcp serve on 0.0.0.0 with a token" "0.0.0.0:$MCP_PORT" "$(conf "$TMP/root-mcp-only" mcp.address)"
 expect_eq "daemon-only: RPC on 0.0.0.0" "0.0.0.0:$RPC_PORT" "$(conf "$TMP/root-daemon-only" daemon.rpc_address)"
 expect_eq "ipfs-only: RPC on 0.0.0.0" "0.0.0.0:$RPC_PORT" "$(conf "$TMP/root-ipfs-only" daemon.rpc_address)"
 expect_eq "ipfs-only: the management API stays on loopback" "127.0.0.1:$API_PORT" "$(conf "$TMP/root-ipfs-only" daemon.api_address)"
@@ -139,7 +140,7 @@ expect_eq "a command instead of a mode" "exec ipfs-kit --version" \
 r=$TMP/root-real
 mkdir -p "$r/container-init.d"
 env IPFS_KIT_PATH="$r/data" IPFS_KIT_INIT_DIR="$r/container-init.d" IPFS_KIT_API_PORT="$API_PORT" \
-  IPFS_KIT_RPC_PORT="$RPC_PORT" IPFS_KIT_GATEWAY_PORT="$GW_PORT" IPFS_KIT_API_TOKEN=real-token \
+  IPFS_KIT_RPC_PORT="$RPC_PORT" IPFS_KIT_GATEWAY_PORT="$GW_PORT" IPFS_KIT_MCP_PORT="$MCP_PORT" IPFS_KIT_API_TOKEN=real-token \
   "$ENTRY" daemon-only > "$r/out" 2> "$r/err" &
 DAEMON_PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$API_PORT/health" -o /dev/null && break; sleep 0.1; done

@@ -109,7 +109,7 @@ systemd-analyze security --offline=true /usr/lib/systemd/system/ipfs-kit-hardene
   | sed -n 's/.*Overall exposure level for ipfs-kit-hardened.service: \([0-9.]*\).*/exposure \1/p'
 # The README's main command, installed: the daemon starts and prints its addresses.
 export IPFS_KIT_PATH=/tmp/installed-repo
-for k in api rpc gateway; do ipfs-kit config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
+for k in api rpc gateway mcp; do ipfs-kit config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
 ipfs-kit daemon start --detach > /tmp/start.txt 2>&1 && echo "ok daemon start" || fail "daemon start: $(cat /tmp/start.txt)"
 grep -q "Gateway: http://127.0.0.1:" /tmp/start.txt && echo "ok addresses" || fail "start prints no addresses: $(cat /tmp/start.txt)"
 ipfs-kit diag healthy > /tmp/healthy.txt 2>&1 && echo "ok healthy" || fail "diag healthy: $(cat /tmp/healthy.txt)"

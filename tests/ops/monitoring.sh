@@ -14,7 +14,7 @@ new_tmp
 cd "$TMP" || exit 1
 PROM_PID=""
 trap '[ -n "$PROM_PID" ] && kill "$PROM_PID" 2> /dev/null; "$K" daemon stop > /dev/null 2>&1; rm -rf "$TMP"' EXIT
-for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
+for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
 "$K" config set daemon.api_token metrics-token > /dev/null
 "$K" daemon start --detach > /dev/null || fail "daemon start"
 state() { python3 -c "import json; print(json.load(open('$IPFS_KIT_PATH/daemon.json'))['$1'])"; }

@@ -24,7 +24,7 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
+for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
 state() { python3 -c "import json; print(json.load(open('$IPFS_KIT_PATH/daemon.json'))['$1'])"; }
 
 # listen SOCKET LOG: records every datagram as "<seconds since start> <message>" (newlines as |).

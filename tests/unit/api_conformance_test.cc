@@ -49,7 +49,7 @@ class ApiConformance : public ::testing::TestWithParam<std::string> {
     repo_ = tmp_.file("repo");
     // Every listener on a free port: the suite runs beside other daemons.
     api::LocalClient setup(api::LocalOptions{repo_, "", 2});
-    for (const char* k : {"daemon.api_address", "daemon.rpc_address", "daemon.gateway_address"})
+    for (const char* k : {"daemon.api_address", "daemon.rpc_address", "daemon.gateway_address", "daemon.mcp_address"})
       ASSERT_TRUE(setup.config_set(k, "127.0.0.1:0"));
     if (GetParam() == "local") {
       client_ = std::make_unique<api::LocalClient>(api::LocalOptions{repo_, "", 2});

@@ -26,6 +26,7 @@ class FakeClient : public api::Client {
   bool daemon = false;
   std::string backend_health = "healthy";
   int pin_ls_calls = 0;
+  int64_t next_pin_id = 100000;  // row ids of pins the double makes (tests add their own below it)
 
   std::string_view where() const override { return "local"; }
   Result<Cid> add(const api::AddRequest& r) override {
@@ -35,13 +36,13 @@ class FakeClient : public api::Client {
       size_t n = TRY(r.stream->read(buf, sizeof buf));
       if (n == 0) break;
       data.append(reinterpret_cast<char*>(buf), n);
-      if (r.progress) r.progress(data.size());
+      if (r.progress) r.progress(n);  // bytes just read, as the importer reports them
       TRY_STATUS(check_cancel(r.cancel, "add"));
     }
     Cid c = raw_cid(data);
     files[c.to_string()] = data;
     if (r.on_added) r.on_added({r.stream_name, c, data.size()});
-    if (r.pin) pins.push_back({static_cast<int64_t>(pins.size() + 1), c, repo::PinType::kRecursive, r.pin_name, 1, r.pin_meta});
+    if (r.pin) pins.push_back({++next_pin_id, c, repo::PinType::kRecursive, r.pin_name, 1, r.pin_meta});
     return c;
   }
   Result<Cid> resolve(std::string_view path) override {
@@ -91,7 +92,7 @@ class FakeClient : public api::Client {
         fn(r.cid, not_found("missing block"));
         continue;
       }
-      pins.push_back({static_cast<int64_t>(pins.size() + 1), r.cid, r.type, r.name, 2, r.meta});
+      pins.push_back({++next_pin_id, r.cid, r.type, r.name, 2, r.meta});
       fn(r.cid, Status{});
     }
     return {};
@@ -111,8 +112,16 @@ class FakeClient : public api::Client {
   Status pin_ls(const core::PinListOptions& o, const std::function<Status(const core::PinEntry&)>& fn) override {
     ++pin_ls_calls;
     uint64_t n = 0;
+    if (!o.explicit_pins) return {};  // the double has no DAGs, so no indirect pins
     for (const auto& p : pins) {
       if (o.filter.cid && p.cid != *o.filter.cid) continue;
+      if (o.filter.type && p.type != *o.filter.type) continue;
+      if (o.filter.after > 0 && p.id <= o.filter.after) continue;
+      if (o.filter.meta) {
+        auto m = p.meta.find(o.filter.meta->first);
+        if (m == p.meta.end() || m->second != o.filter.meta->second) continue;
+      }
+      if (o.filter.name && (!p.name || p.name->find(*o.filter.name) == std::string::npos)) continue;
       if (o.filter.limit && n >= o.filter.limit) break;
       ++n;
       TRY_STATUS(fn(core::PinEntry{p.cid, repo::pin_type_name(p.type), p}));
@@ -145,9 +154,21 @@ class FakeClient : public api::Client {
     if (!daemon) return make_error(Code::kUnavailable, "no daemon is running");
     return json::object();
   }
-  Result<std::string> psa_token_create(const std::string&) override { return unsupported("psa tokens"); }
-  Status psa_token_remove(const std::string&) override { return unsupported("psa tokens"); }
-  Result<json> psa_tokens() override { return unsupported("psa tokens"); }
+  std::map<std::string, int64_t> psa_tokens_made;  // name -> created
+  Result<std::string> psa_token_create(const std::string& name) override {
+    if (!psa_tokens_made.emplace(name, 100 + static_cast<int64_t>(psa_tokens_made.size())).second)
+      return make_error(Code::kAlreadyExists, "a token named " + name + " exists");
+    return "secret-" + name;
+  }
+  Status psa_token_remove(const std::string& name) override {
+    if (psa_tokens_made.erase(name) == 0) return not_found("no token named " + name);
+    return {};
+  }
+  Result<json> psa_tokens() override {
+    json out = json::array();
+    for (const auto& [name, created] : psa_tokens_made) out.push_back({{"name", name}, {"created", created}});
+    return out;
+  }
   Result<json> health() override { return need_daemon(); }
   Result<json> status() override { return need_daemon(); }
   Result<json> backends(bool) override {

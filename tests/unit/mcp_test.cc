@@ -8,8 +8,10 @@
 
 #include <set>
 
+#include "client/http_client.h"
 #include "mcp/json_schema.h"
 #include "mcp/jsonrpc.h"
+#include "mcp/listener.h"
 #include "mcp/resources.h"
 #include "mcp/server.h"
 #include "mcp/tools.h"
@@ -196,6 +198,74 @@ TEST_F(McpTest, PinListPagesWithCursors) {
   EXPECT_TRUE(bad["result"]["isError"]);
   json other = tool("pin_ls", {{"cursor", encode_cursor("ls", 5)}});  // a cursor of another list
   EXPECT_TRUE(other["result"]["isError"]);
+  json offset = tool("pin_ls", {{"cursor", encode_cursor("pin_ls", 5)}});  // an offset cursor is not a pin_ls cursor
+  EXPECT_TRUE(offset["result"]["isError"]);
+}
+
+TEST_F(McpTest, PinListCursorsAreKeysetsThatSurviveChanges) {
+  for (int i = 0; i < 10; ++i)
+    client.pins.push_back({i + 1, raw_cid(std::to_string(i)), repo::PinType::kRecursive, "p" + std::to_string(i), i,
+                           {{"team", i % 2 ? "odd" : "even"}}});
+  json first = tool("pin_ls", {{"limit", 4}, {"type", "recursive"}});
+  const json& sc = first["result"]["structuredContent"];
+  ASSERT_EQ(sc["pins"].size(), 4u);
+  // The cursor names the last row shown, not a position: removing a pin of
+  // the first page shifts nothing, and the next page starts after row 4.
+  client.pins.erase(client.pins.begin());
+  json second = tool("pin_ls", {{"limit", 4}, {"type", "recursive"}, {"cursor", sc["nextCursor"]}});
+  EXPECT_EQ(second["result"]["structuredContent"]["pins"][0]["cid"], raw_cid("4").to_string());
+  // The pin index is asked for the page from its row, never for the rows before it.
+  client.pin_ls_calls = 0;
+  (void)tool("pin_ls", {{"limit", 4}, {"type", "recursive"}, {"cursor", sc["nextCursor"]}});
+  EXPECT_EQ(client.pin_ls_calls, 1);
+  // Filtered by a metadata key and value.
+  json odd = tool("pin_ls", {{"meta", {{"key", "team"}, {"value", "odd"}}}, {"metadata", true}});
+  ASSERT_FALSE(odd["result"]["isError"]) << odd.dump();
+  EXPECT_EQ(odd["result"]["structuredContent"]["pins"].size(), 5u);
+  for (const auto& p : odd["result"]["structuredContent"]["pins"]) EXPECT_EQ(p["metadata"]["team"], "odd");
+  json half = tool("pin_ls", {{"meta", {{"key", "team"}}}});
+  EXPECT_TRUE(half["result"]["isError"]);  // key without value: schema-invalid
+}
+
+TEST_F(McpTest, ResourcesListPagesFixedResourcesThenPins) {
+  for (int i = 0; i < 250; ++i) client.pins.push_back({i + 1, raw_cid(std::to_string(i)), repo::PinType::kRecursive, std::nullopt, i, {}});
+  std::set<std::string> uris;
+  json params = json::object();
+  int pages = 0;
+  for (;;) {
+    json r = call(request(pages + 1, "resources/list", params));
+    ASSERT_TRUE(r.contains("result")) << r.dump();
+    for (const auto& res : r["result"]["resources"]) EXPECT_TRUE(uris.insert(res["uri"]).second) << res["uri"];
+    ++pages;
+    if (!r["result"].contains("nextCursor")) break;
+    params["cursor"] = r["result"]["nextCursor"];
+  }
+  EXPECT_EQ(uris.size(), 255u);  // five fixed resources and every pin, each once
+  EXPECT_EQ(pages, 3);
+  json bad = call(request(9, "resources/list", {{"cursor", encode_cursor("pin_ls", Cursor{'k', 3})}}));
+  EXPECT_EQ(bad["error"]["code"], rpc::kInvalidParams);
+}
+
+TEST_F(McpTest, PinningServiceTokens) {
+  json made = tool("psa_token_create", {{"name", "ci"}});
+  ASSERT_FALSE(made["result"]["isError"]) << made.dump();
+  EXPECT_EQ(made["result"]["structuredContent"]["token"], "secret-ci");
+  EXPECT_FALSE(validate_schema(find_tool("psa_token_create")->output_schema, made["result"]["structuredContent"]));
+  EXPECT_TRUE(tool("psa_token_create", {{"name", "ci"}})["result"]["isError"]);  // a taken name
+  (void)tool("psa_token_create", {{"name", "other"}});
+  json page = tool("psa_token_ls", {{"limit", 1}});
+  ASSERT_EQ(page["result"]["structuredContent"]["tokens"].size(), 1u);
+  EXPECT_FALSE(page["result"]["structuredContent"]["tokens"][0].contains("token"));  // never the secret
+  json rest = tool("psa_token_ls", {{"limit", 1}, {"cursor", page["result"]["structuredContent"]["nextCursor"]}});
+  EXPECT_EQ(rest["result"]["structuredContent"]["tokens"][0]["name"], "other");
+  EXPECT_FALSE(rest["result"]["structuredContent"].contains("nextCursor"));
+  EXPECT_FALSE(tool("psa_token_rm", {{"name", "ci"}})["result"]["isError"]);
+  EXPECT_TRUE(tool("psa_token_rm", {{"name", "ci"}})["result"]["isError"]);
+  const Tool* create = find_tool("psa_token_create");
+  EXPECT_FALSE(create->read_only);
+  EXPECT_FALSE(create->idempotent);  // a new secret each time
+  EXPECT_TRUE(find_tool("psa_token_rm")->destructive);
+  EXPECT_TRUE(find_tool("psa_token_ls")->read_only);
 }
 
 TEST_F(McpTest, BatchItemsFailIndependently) {
@@ -295,6 +365,42 @@ TEST_F(McpTest, CancellationStopsATool) {
   EXPECT_TRUE(r["result"]["isError"]);
   EXPECT_NE(r["result"]["content"][0]["text"].get<std::string>().find("cancelled"), std::string::npos);
   EXPECT_TRUE(client.files.empty());
+}
+
+// Other front ends on the same listener (the dashboard) add their routes
+// through http() before start(); they are served beside /mcp and behind the
+// same Host and token checks.
+TEST(McpListener, RoutesAddedBeforeStartAreServedBehindTheSameChecks) {
+  FakeClient client;
+  Server server(client, ServerOptions{});
+  ListenerOptions lo;
+  lo.address = "127.0.0.1:0";
+  std::string token = "";
+  lo.token = [&token] { return token; };
+  Listener listener(server, lo);
+  listener.http().add_route({"GET", "/hello", false,
+                             [](const http::Request&) { return http::Response::text(200, "hello from another front end"); },
+                             nullptr, 0});
+  ASSERT_TRUE(listener.listen());
+  listener.start();
+  client::HttpClient http("http://" + listener.address(), "");
+  auto hello = http.get("/hello");
+  ASSERT_TRUE(hello);
+  EXPECT_EQ(hello->status, 200);
+  EXPECT_EQ(hello->body, "hello from another front end");
+  auto health = http.get("/api/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  token = "secret";
+  auto denied = http.get("/hello");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
+  client::HttpClient with_token("http://" + listener.address(), "secret");
+  auto allowed = with_token.get("/hello");
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->status, 200);
+  server.shutdown();
+  listener.stop();
 }
 
 TEST(McpPaths, ServerPathsStayUnderAllowedRoots) {
