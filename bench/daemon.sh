@@ -12,9 +12,10 @@
 #   ONLY=download: only the 1 GiB gateway download vs `ipfs-kit cat` (RUNS pairs).
 # Beside the wall times, the download part prints the CPU seconds each side
 # used (cat; the daemon and curl), which is where the ratio comes from.
+BUILD=$(realpath "${1:-$(dirname "$0")/../build}")
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
-BUILD=$(realpath "${1:-../build}")
+[ -x "$BUILD/ipfs-kit" ] || { echo "no ipfs-kit in $BUILD" >&2; exit 2; }
 K=$BUILD/ipfs-kit
 T=$BUILD/ipfskit-testdata
 RUNS=${RUNS:-5}
@@ -114,10 +115,10 @@ echo "== 1 GiB: gateway download vs ipfs-kit cat (interleaved, $RUNS runs each) 
 gw_times="" cat_times="" cat_cpu="" daemon_cpu="" curl_cpu=""
 curl -sf "$GW/ipfs/$big" -o /dev/null  # both sides start from a warm page cache
 for _ in $(seq "$RUNS"); do
-  /usr/bin/time -f "%e %U %S" -o "$DATA/t" sh -c "'$K' cat '$big' > /dev/null"
+  /usr/bin/time -f "%e %U %S" -o "$DATA/t" sh -c "'$K' cat '$big' > /dev/null" || { echo "ipfs-kit cat failed"; exit 1; }
   read -r wall user sys < "$DATA/t"; cat_times="$cat_times $wall"; cat_cpu="$cat_cpu $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
   before=$(cpu_s "$PID")
-  /usr/bin/time -f "%e %U %S" -o "$DATA/t" curl -sf "$GW/ipfs/$big" -o /dev/null
+  /usr/bin/time -f "%e %U %S" -o "$DATA/t" curl -sf "$GW/ipfs/$big" -o /dev/null || { echo "the gateway download failed"; exit 1; }
   read -r wall user sys < "$DATA/t"; gw_times="$gw_times $wall"; curl_cpu="$curl_cpu $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
   daemon_cpu="$daemon_cpu $(awk -v a="$before" -v b="$(cpu_s "$PID")" 'BEGIN { printf "%.2f", b - a }')"
   r_now=$(rss_kib "$PID"); [ "$r_now" -gt "$rss_load" ] && rss_load=$r_now
