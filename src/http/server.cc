@@ -10,6 +10,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -430,11 +431,14 @@ class Session : public std::enable_shared_from_this<Session> {
     route_ = s_.find(req_.method, req_.path);
     if (route_ == nullptr) return finish_with(Response::text(404, "404 page not found\n"), !h.has_content_length() && !h.chunked());
     const uint64_t limit = route_->max_body_bytes > 0 ? route_->max_body_bytes : s_.limits.max_body_bytes;
+    if (route_->stream_handler) return run_stream(route_->stream_handler, limit);
     // A parser checks a declared length against its limit only while it reads
     // the header, which the header parser did without one: check it here.
-    if (auto declared = header_parser_->content_length(); declared && *declared > limit)
+    // (Streaming routes read their bodies themselves and give their own 413.)
+    if (auto declared = header_parser_->content_length(); declared && *declared > limit) {
+      body_unread_ = true;
       return finish_with(Response::text(413, "request body too large\n"), true);
-    if (route_->stream_handler) return run_stream(route_->stream_handler, limit);
+    }
     string_parser_.emplace(std::move(*header_parser_));
     string_parser_->body_limit(limit);
     stream_.expires_after(std::chrono::seconds(s_.limits.read_timeout_seconds));
@@ -442,7 +446,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_body(beast::error_code ec, size_t) {
-    if (ec == bhttp::error::body_limit) return finish_with(Response::text(413, "request body too large\n"), true);
+    if (ec == bhttp::error::body_limit) {
+      body_unread_ = true;
+      return finish_with(Response::text(413, "request body too large\n"), true);
+    }
     if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_chunk).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
       // Bad framing (a chunk size that is not hex, ...): the client is still
@@ -491,6 +498,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bhttp::async_write(stream_, *res, [self = shared_from_this(), keep](beast::error_code ec, size_t) {
       self->response_.reset();
       self->request_done();
+      if (!ec && self->body_unread_) return self->linger_then_close();
       if (ec || !keep) return self->close();
       self->do_read(false);
     });
@@ -587,6 +595,27 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().close(ec);
   }
 
+  // After an answer sent before the request's body was read (a 413): a
+  // close with unread input resets the connection, and a client still
+  // sending its body would lose the answer with it. So: end our side, read
+  // and drop what is still coming (bounded in bytes and time), then close.
+  void linger_then_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    stream_.expires_after(std::chrono::seconds(2));
+    drain();
+  }
+  void drain() {
+    constexpr uint64_t kMaxDrain = 64ULL << 20;
+    if (!drain_buffer_) drain_buffer_ = std::make_unique<std::array<char, 65536>>();
+    stream_.async_read_some(net::buffer(*drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > kMaxDrain) return self->close();
+      self->drain();
+    });
+  }
+
   Server::Impl& s_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -601,6 +630,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool head_ = false;
   bool keep_alive_ = true;
   bool empty_body_done_ = false;
+  bool body_unread_ = false;
+  uint64_t drained_ = 0;
+  std::unique_ptr<std::array<char, 65536>> drain_buffer_;
   std::chrono::steady_clock::time_point started_;
 };
 
