@@ -9,16 +9,22 @@
 # Usage: bench/daemon.sh [BUILD_DIR]
 #   RUNS (default 5) wrk rounds of WRK_SECONDS (default 10) each, alternating
 #   ours and nginx; SOAK_SECONDS (default 60) for the long run; BENCH_DIR for data.
+#   ONLY=download: only the 1 GiB gateway download vs `ipfs-kit cat` (RUNS pairs).
+# Beside the wall times, the download part prints the CPU seconds each side
+# used (cat; the daemon and curl), which is where the ratio comes from.
+BUILD=$(realpath "${1:-$(dirname "$0")/../build}")
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
-BUILD=$(realpath "${1:-../build}")
+[ -x "$BUILD/ipfs-kit" ] || { echo "no ipfs-kit in $BUILD" >&2; exit 2; }
 K=$BUILD/ipfs-kit
 T=$BUILD/ipfskit-testdata
 RUNS=${RUNS:-5}
 WRK_SECONDS=${WRK_SECONDS:-10}
 SOAK_SECONDS=${SOAK_SECONDS:-60}
 DATA=${BENCH_DIR:-/tmp/ipfskit-bench}/daemon
-if ! command -v wrk > /dev/null || ! command -v nginx > /dev/null; then
+ONLY=${ONLY:-}
+case $ONLY in "" | download) ;; *) echo "ONLY must be empty or download" >&2; exit 2 ;; esac
+if [ -z "$ONLY" ] && { ! command -v wrk > /dev/null || ! command -v nginx > /dev/null; }; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get install -y -qq --no-install-recommends wrk nginx-light > /dev/null || $SUDO apt-get install -y -qq wrk nginx > /dev/null
 fi
@@ -34,6 +40,8 @@ trap cleanup EXIT
 
 state() { python3 -c "import json; print(json.load(open('$IPFS_KIT_PATH/daemon.json'))['$1'])"; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# CPU seconds a process has used so far (user + system, all its threads).
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 # wrk_run URL SECONDS CONNECTIONS: prints "requests_per_second errors"
 wrk_run() {
@@ -44,16 +52,15 @@ wrk_run() {
   echo "$rps $errors"
 }
 
-echo "== daemon start --detach (median of $RUNS) =="
 start_times=""
-for _ in $(seq "$RUNS"); do
+[ -z "$ONLY" ] && echo "== daemon start --detach (median of $RUNS) =="
+for _ in $( [ -z "$ONLY" ] && seq "$RUNS"); do
   s=$(date +%s%N)
   "$K" daemon start --detach > /dev/null || { echo "daemon start failed"; exit 1; }
   start_times="$start_times $(awk -v a="$s" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')"
   "$K" daemon stop > /dev/null
 done
-start_ms=$(median "$start_times")
-echo "  runs (ms):$start_times"
+[ -z "$ONLY" ] && echo "  runs (ms):$start_times"
 
 "$T" bytes daemon-4k 4096 > "$DATA/www/file.bin"
 "$T" bytes daemon-1g 1073741824 > "$DATA/big.bin"
@@ -64,7 +71,9 @@ PID=$(state pid)
 GW="http://$(state gateway)"
 sleep 2
 rss_idle=$(rss_kib "$PID")
+rss_load=0
 
+if [ -z "$ONLY" ]; then
 # nginx serving the same 4 KiB file from a static root, one worker per core.
 NGX=$DATA/nginx
 mkdir -p "$NGX/logs" "$NGX/tmp"
@@ -100,17 +109,36 @@ done
 echo "  ours  (req/s):$ours_rps   errors $ours_errors"
 echo "  nginx (req/s):$nginx_rps   errors $nginx_errors"
 ours_med=$(median "$ours_rps"); nginx_med=$(median "$nginx_rps")
+fi
 
 echo "== 1 GiB: gateway download vs ipfs-kit cat (interleaved, $RUNS runs each) =="
-gw_times="" cat_times=""
+gw_times="" cat_times="" cat_cpu="" daemon_cpu="" curl_cpu=""
+curl -sf "$GW/ipfs/$big" -o /dev/null  # both sides start from a warm page cache
 for _ in $(seq "$RUNS"); do
-  /usr/bin/time -f "%e" -o "$DATA/t" sh -c "'$K' cat '$big' > /dev/null"; cat_times="$cat_times $(cat "$DATA/t")"
-  /usr/bin/time -f "%e" -o "$DATA/t" sh -c "curl -sf '$GW/ipfs/$big' -o /dev/null"; gw_times="$gw_times $(cat "$DATA/t")"
+  /usr/bin/time -f "%e %U %S" -o "$DATA/t" sh -c "'$K' cat '$big' > /dev/null" || { echo "ipfs-kit cat failed"; exit 1; }
+  read -r wall user sys < "$DATA/t"; cat_times="$cat_times $wall"; cat_cpu="$cat_cpu $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
+  before=$(cpu_s "$PID")
+  /usr/bin/time -f "%e %U %S" -o "$DATA/t" curl -sf "$GW/ipfs/$big" -o /dev/null || { echo "the gateway download failed"; exit 1; }
+  read -r wall user sys < "$DATA/t"; gw_times="$gw_times $wall"; curl_cpu="$curl_cpu $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
+  daemon_cpu="$daemon_cpu $(awk -v a="$before" -v b="$(cpu_s "$PID")" 'BEGIN { printf "%.2f", b - a }')"
   r_now=$(rss_kib "$PID"); [ "$r_now" -gt "$rss_load" ] && rss_load=$r_now
 done
 curl -s "$GW/ipfs/$big" | cmp - "$DATA/big.bin" || { echo "the gateway's 1 GiB download differs from the file"; exit 1; }
 echo "  gateway (s):$gw_times"
 echo "  cat     (s):$cat_times"
+echo "  CPU seconds, median: cat $(median "$cat_cpu"); gateway: daemon $(median "$daemon_cpu") + curl $(median "$curl_cpu")"
+echo "    (cat:$cat_cpu | daemon:$daemon_cpu | curl:$curl_cpu)"
+gw_ratio=$(ratio "$(median "$gw_times")" "$(median "$cat_times")")
+
+if [ -n "$ONLY" ]; then
+  echo
+  echo "== results =="
+  check "RSS during the downloads (MiB, peak seen)" "$(mib "$rss_load")" "<" 64
+  check "gateway 1 GiB download / ipfs-kit cat" "$gw_ratio" "<=" 1.0
+  echo "  (gateway $(median "$gw_times") s, cat $(median "$cat_times") s, medians of $RUNS)"
+  [ "$BENCH_FAILURES" -eq 0 ]
+  exit
+fi
 
 echo "== soak: wrk -t2 -c256 for ${SOAK_SECONDS}s =="
 sleep 2
@@ -125,13 +153,14 @@ grep -E "Latency|Socket errors|Non-2xx" "$DATA/wrk.txt" | sed 's/^/  /'
 
 echo
 echo "== results =="
-check "daemon start --detach (ms, median)" "$start_ms" "<" 200
+check "daemon start --detach (ms, median)" "$(median "$start_times")" "<" 200
 check "RSS idle (MiB)" "$(mib "$rss_idle")" "<" 24
 check "RSS under load (MiB, peak seen)" "$(mib "$rss_load")" "<" 64
 check "nginx / ours requests per second, 4 KiB (<= 1/0.7)" "$(ratio "$nginx_med" "$ours_med")" "<=" 1.429
 echo "  (ours $ours_med req/s, nginx $nginx_med req/s: ours is $(ratio "$ours_med" "$nginx_med") x nginx)"
 check "wrk errors against ours (c64 rounds)" "$ours_errors" "<=" 0
-check "gateway 1 GiB download / ipfs-kit cat" "$(ratio "$(median "$gw_times")" "$(median "$cat_times")")" "<=" 1.0
+check "gateway 1 GiB download / ipfs-kit cat" "$gw_ratio" "<=" 1.0
+echo "  (gateway $(median "$gw_times") s, cat $(median "$cat_times") s, medians of $RUNS)"
 check "wrk errors in the ${SOAK_SECONDS}s c256 soak" "$soak_errors" "<=" 0
 check "RSS 3 s after the soak / before it" "$(ratio "$rss_after" "$rss_before")" "<=" 1.5
 [ "$BENCH_FAILURES" -eq 0 ]

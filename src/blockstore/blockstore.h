@@ -8,11 +8,13 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "base/bytes.h"
 #include "base/error.h"
+#include "base/io.h"
 #include "multiformats/cid.h"
 
 namespace ipfskit {
@@ -56,6 +58,36 @@ class BlockSource {
   // The block's bytes; NotFound when absent. Thread safe.
   virtual Result<Bytes> get(const Cid& cid) = 0;
   virtual Result<bool> has(const Cid& cid) = 0;
+};
+
+// Where a stored block's bytes lie, verbatim, in a file. Holding the extent
+// keeps the file open, and so its bytes readable at `offset`, even after the
+// store has moved the block elsewhere or deleted the file.
+struct FileExtent {
+  std::shared_ptr<const UniqueFd> file;
+  uint64_t offset = 0;  // of the block's first byte
+};
+
+// A block read into a caller's buffer and checked against its CID.
+struct VerifiedRead {
+  ByteView data;  // in the caller's buffer (an identity CID's: in the CID)
+  // Where exactly these verified bytes lie in a file, when the store keeps
+  // blocks verbatim and never rewrites a stored range in place: a sender may
+  // then send them from the file (sendfile) instead of copying `data`.
+  std::optional<FileExtent> extent;
+};
+
+// An optional extra of a BlockSource (found with dynamic_cast): reads into
+// reusable buffers instead of a new allocation per block, and says where the
+// verified bytes lie on disk.
+class BlockReader {
+ public:
+  virtual ~BlockReader() = default;
+  // Reads `cid` into `buffer` (grown as needed) and verifies its hash:
+  // NotFound when absent, Corruption when the stored bytes do not match.
+  // Thread safe, with one buffer per concurrent call; `data` is valid until
+  // the buffer is reused. Identity CIDs are answered from the CID.
+  virtual Result<VerifiedRead> read_verified(const Cid& cid, ScratchBuffer& buffer) = 0;
 };
 
 class BlockStore : public BlockSink, public BlockSource {

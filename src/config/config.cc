@@ -166,6 +166,10 @@ std::vector<ConfigKey> build_schema() {
       {"daemon.api_address", "127.0.0.1:8887", "management API listener", address(), true},
       {"daemon.rpc_address", "127.0.0.1:5001", "Kubo RPC listener", address(), true},
       {"daemon.gateway_address", "127.0.0.1:8080", "HTTP gateway listener", address(), true},
+      {"daemon.gateway_sendfile", "auto",
+       "gateway file bodies sent from the pack files with sendfile(2) once verified: auto (to clients on other "
+       "hosts; loopback clients get the verified copy), always, never",
+       one_of({"auto", "always", "never"}), true},
       {"daemon.api_token", nullptr, "bearer token required by the API and RPC when set", nullable_string(), false},
       {"daemon.http_header_timeout", 30, "seconds a client has to send a request's header", integer(1, 3600), true},
       {"daemon.http_idle_timeout", 60, "seconds a keep-alive connection may idle, or a transfer stall", integer(1, 86400), true},

@@ -151,6 +151,10 @@ Status Node::cat(std::string_view path, uint64_t offset, std::optional<uint64_t>
   return exporter().read(cid, offset, length, out);
 }
 
+Status Node::cat_pieces(const Cid& file, uint64_t offset, std::optional<uint64_t> length, const unixfs::PieceFn& out) {
+  return exporter().read_pieces(file, offset, length, out);
+}
+
 Result<unixfs::NodeInfo> Node::stat(const Cid& cid) { return exporter().stat(cid); }
 
 Status Node::ls(const Cid& dir, const unixfs::EntryFn& fn) { return exporter().list(dir, fn); }

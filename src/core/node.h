@@ -115,6 +115,9 @@ class Node {
   // "CID", "CID/a/b", "/ipfs/CID/a/b".
   Result<Cid> resolve(std::string_view path);
   Status cat(std::string_view path, uint64_t offset, std::optional<uint64_t> length, const unixfs::ContentFn& out);
+  // A file's bytes as verified pieces, each with where it lies in a pack
+  // file (for senders that can send from there: the gateway's sendfile).
+  Status cat_pieces(const Cid& file, uint64_t offset, std::optional<uint64_t> length, const unixfs::PieceFn& out);
   Result<unixfs::NodeInfo> stat(const Cid& cid);
   Status ls(const Cid& dir, const unixfs::EntryFn& fn);
   // One entry of a directory by name; nullopt when absent.

@@ -200,6 +200,10 @@ Status Service::listen_all() {
   api_ = std::make_unique<http::Server>("management API", limits_for(cfg));
   rpc_ = std::make_unique<http::Server>("Kubo RPC", limits_for(cfg));
   gateway_ = std::make_unique<http::Server>("gateway", limits_for(cfg));
+  const std::string sendfile = str(cfg, "daemon.gateway_sendfile");
+  gateway_->set_sendfile(sendfile == "always"  ? http::Sendfile::kAlways
+                         : sendfile == "never" ? http::Sendfile::kNever
+                                               : http::Sendfile::kToOtherHosts);
 
   register_api_routes(*api_, *this);
   backends::register_api_routes(*api_, *backends_);

@@ -712,7 +712,11 @@ class Gateway {
     http::Response r;
     r.stream = [this, h = std::move(h), cid, first, length, status](http::Exchange& x) {
       if (!x.begin(status, h, length)) return;
-      Status st = node().cat(cid.to_string(), first, length, [&](ByteView b) { return x.write(b); });
+      // Every piece was hash-checked as it was read; where its bytes lie in
+      // a pack, they go out from there (the same bytes: see PackStore).
+      Status st = node().cat_pieces(cid, first, length, [&](const unixfs::ContentPiece& p) {
+        return p.file != nullptr ? x.write_from_file(p.bytes, p.file->get(), p.file_offset) : x.write(p.bytes);
+      });
       if (!st) return x.abort();
       (void)x.end();
     };

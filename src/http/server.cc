@@ -1,11 +1,16 @@
 #include "http/server.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+
+#include <csignal>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -150,6 +155,7 @@ struct Server::Impl {
   std::atomic<uint64_t> requests{0};
   std::atomic<size_t> in_flight{0};
   std::atomic<bool> stopping{false};
+  Sendfile sendfile = Sendfile::kToOtherHosts;
 
   const Route* find(const std::string& method, const std::string& path) const {
     const Route* best = nullptr;
@@ -174,8 +180,8 @@ namespace {
 class SyncExchange final : public Exchange, public ByteReader {
  public:
   SyncExchange(const Request& req, int fd, beast::flat_buffer& buffer,
-               bhttp::request_parser<bhttp::buffer_body>& parser, const Limits& limits, bool head)
-      : req_(req), fd_(fd), buffer_(buffer), parser_(parser), limits_(limits), head_(head) {}
+               bhttp::request_parser<bhttp::buffer_body>& parser, const Limits& limits, bool head, bool sendfile)
+      : req_(req), fd_(fd), buffer_(buffer), parser_(parser), limits_(limits), head_(head), sendfile_(sendfile) {}
 
   const Request& request() const override { return req_; }
   ByteReader& body() override { return *this; }
@@ -224,6 +230,7 @@ class SyncExchange final : public Exchange, public ByteReader {
     started_ = true;
     status_ = status;
     chunked_ = !content_length.has_value();
+    content_length_ = content_length.value_or(0);
     std::string h = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason(status)) + "\r\n";
     for (const auto& [k, v] : headers) h += k + ": " + v + "\r\n";
     if (chunked_) h += "Transfer-Encoding: chunked\r\n";
@@ -231,6 +238,35 @@ class SyncExchange final : public Exchange, public ByteReader {
     if (!keep_alive()) h += "Connection: close\r\n";
     h += "\r\n";
     return send_all(fd_, as_bytes(h), limits_.idle_timeout_seconds);
+  }
+
+  Status write_from_file(ByteView data, int file, uint64_t offset) override {
+    if (!started_) return internal_error("write before begin");
+    if (head_ || data.empty()) return {};
+    if (chunked_ || !sendfile_) return write(data);
+    bytes_out_ += data.size();
+    size_t done = 0;
+    while (done < data.size()) {
+      off_t at = static_cast<off_t>(offset + done);
+      ssize_t n = ::sendfile(fd_, file, &at, data.size() - done);
+      if (n > 0) {
+        done += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        TRY_STATUS(wait_fd(fd_, POLLOUT, limits_.idle_timeout_seconds));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN || errno == ETIMEDOUT))
+        return make_error(Code::kUnavailable, "client went away");
+      // The file cannot be sent from (a file system without sendfile, a read
+      // error, a file shorter than promised): the caller's bytes are the
+      // same bytes, so the rest goes from memory, and so does what follows.
+      sendfile_ = false;
+      return send_all(fd_, data.subspan(done), limits_.idle_timeout_seconds);
+    }
+    return {};
   }
 
   Status write(ByteView data) override {
@@ -267,6 +303,12 @@ class SyncExchange final : public Exchange, public ByteReader {
     if (ended_) return {};
     ended_ = true;
     if (started_ && chunked_ && !head_) return send_all(fd_, as_bytes("0\r\n\r\n"), limits_.idle_timeout_seconds);
+    if (started_ && !chunked_ && !head_ && bytes_out_ != content_length_) {
+      // Fewer (or more) bytes than announced: the client cannot find where
+      // this response ends, so the connection must not carry another.
+      aborted_ = true;
+      return make_error(Code::kInternal, "response body length differs from its Content-Length");
+    }
     return {};
   }
 
@@ -309,8 +351,9 @@ class SyncExchange final : public Exchange, public ByteReader {
   const Limits& limits_;
   bool head_;
   bool started_ = false, chunked_ = false, ended_ = false, aborted_ = false;
+  bool sendfile_;  // write_from_file may use sendfile(2)
   int status_ = 0;
-  uint64_t bytes_out_ = 0;
+  uint64_t bytes_out_ = 0, content_length_ = 0;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -319,7 +362,12 @@ class Session : public std::enable_shared_from_this<Session> {
     ++s_.connections;
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    if (!ec) {
+      remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+      const auto a = ep.address();
+      peer_is_loopback_ = a.is_loopback() || (a.is_v6() && a.to_v6().is_v4_mapped() &&
+                                              net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).is_loopback());
+    }
     stream_.socket().set_option(tcp::no_delay(true), ec);
   }
   ~Session() { --s_.connections; }
@@ -384,6 +432,13 @@ class Session : public std::enable_shared_from_this<Session> {
     if (route_ == nullptr) return finish_with(Response::text(404, "404 page not found\n"), !h.has_content_length() && !h.chunked());
     const uint64_t limit = route_->max_body_bytes > 0 ? route_->max_body_bytes : s_.limits.max_body_bytes;
     if (route_->stream_handler) return run_stream(route_->stream_handler, limit);
+    // A parser checks a declared length against its limit only while it reads
+    // the header, which the header parser did without one: check it here.
+    // (Streaming routes read their bodies themselves and give their own 413.)
+    if (auto declared = header_parser_->content_length(); declared && *declared > limit) {
+      body_unread_ = true;
+      return finish_with(Response::text(413, "request body too large\n"), true);
+    }
     string_parser_.emplace(std::move(*header_parser_));
     string_parser_->body_limit(limit);
     stream_.expires_after(std::chrono::seconds(s_.limits.read_timeout_seconds));
@@ -391,7 +446,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_body(beast::error_code ec, size_t) {
-    if (ec == bhttp::error::body_limit) return finish_with(Response::text(413, "request body too large\n"), true);
+    if (ec == bhttp::error::body_limit) {
+      body_unread_ = true;
+      return finish_with(Response::text(413, "request body too large\n"), true);
+    }
     if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_chunk).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
       // Bad framing (a chunk size that is not hex, ...): the client is still
@@ -440,6 +498,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bhttp::async_write(stream_, *res, [self = shared_from_this(), keep](beast::error_code ec, size_t) {
       self->response_.reset();
       self->request_done();
+      if (!ec && self->body_unread_) return self->linger_then_close();
       if (ec || !keep) return self->close();
       self->do_read(false);
     });
@@ -469,6 +528,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void stream_on_worker(const StreamFn& fn) {
+    // sendfile(2) has no MSG_NOSIGNAL: a client gone mid-response would
+    // raise SIGPIPE on this thread. Blocked, it stays pending and harmless,
+    // whatever the process does with the signal.
+    static thread_local bool sigpipe_blocked = [] {
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGPIPE);
+      return ::pthread_sigmask(SIG_BLOCK, &set, nullptr) == 0;
+    }();
+    (void)sigpipe_blocked;
     int fd = stream_.socket().native_handle();
     // A parser for the body that is left (none when the body was already read).
     std::optional<bhttp::request_parser<bhttp::buffer_body>> done_parser;
@@ -482,7 +551,8 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       parser = &*body_parser_;
     }
-    SyncExchange ex(req_, fd, buffer_, *parser, s_.limits, head_);
+    const bool sendfile = s_.sendfile == Sendfile::kAlways || (s_.sendfile == Sendfile::kToOtherHosts && !peer_is_loopback_);
+    SyncExchange ex(req_, fd, buffer_, *parser, s_.limits, head_, sendfile);
     try {
       fn(ex);
     } catch (const std::exception& e) {
@@ -525,6 +595,27 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().close(ec);
   }
 
+  // After an answer sent before the request's body was read (a 413): a
+  // close with unread input resets the connection, and a client still
+  // sending its body would lose the answer with it. So: end our side, read
+  // and drop what is still coming (bounded in bytes and time), then close.
+  void linger_then_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    stream_.expires_after(std::chrono::seconds(2));
+    drain();
+  }
+  void drain() {
+    constexpr uint64_t kMaxDrain = 64ULL << 20;
+    if (!drain_buffer_) drain_buffer_ = std::make_unique<std::array<char, 65536>>();
+    stream_.async_read_some(net::buffer(*drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > kMaxDrain) return self->close();
+      self->drain();
+    });
+  }
+
   Server::Impl& s_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -535,9 +626,13 @@ class Session : public std::enable_shared_from_this<Session> {
   const Route* route_ = nullptr;
   Request req_;
   std::string remote_;
+  bool peer_is_loopback_ = false;
   bool head_ = false;
   bool keep_alive_ = true;
   bool empty_body_done_ = false;
+  bool body_unread_ = false;
+  uint64_t drained_ = 0;
+  std::unique_ptr<std::array<char, 65536>> drain_buffer_;
   std::chrono::steady_clock::time_point started_;
 };
 
@@ -572,6 +667,8 @@ Server::Server(std::string name, Limits limits) : impl_(std::make_unique<Impl>()
 Server::~Server() { stop(0); }
 
 void Server::add_route(Route route) { impl_->routes.push_back(std::move(route)); }
+
+void Server::set_sendfile(Sendfile policy) { impl_->sendfile = policy; }
 
 Status Server::listen(const std::string& address) {
   auto colon = address.rfind(':');

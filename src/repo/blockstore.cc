@@ -304,14 +304,14 @@ Result<std::optional<BlockLocation>> PackStore::locate(const Multihash& mh) {
                                                     static_cast<uint64_t>(q.column_int(2))});
 }
 
-Result<int> PackStore::pack_fd(int64_t pack) {
+Result<PackStore::PackFile> PackStore::pack_file(int64_t pack) {
   std::lock_guard lock(fds_mu_);
   auto it = fds_.find(pack);
-  if (it != fds_.end()) return it->second.get();
+  if (it != fds_.end()) return it->second;
   UniqueFd fd = TRY(open_file(pack_path(pack), O_RDONLY));
-  int raw = fd.get();
-  fds_.emplace(pack, std::move(fd));
-  return raw;
+  auto file = std::make_shared<const UniqueFd>(std::move(fd));
+  fds_.emplace(pack, file);
+  return file;
 }
 
 void PackStore::drop_fd(int64_t pack) {
@@ -319,28 +319,57 @@ void PackStore::drop_fd(int64_t pack) {
   fds_.erase(pack);
 }
 
-Result<Bytes> PackStore::read_at(const Cid& cid, const BlockLocation& loc) {
-  auto fd = pack_fd(loc.pack);
-  if (!fd) return tl::unexpected(fd.error());
-  Bytes data(loc.size);
-  Status st = pread_all(*fd, data.data(), data.size(), loc.offset, pack_path(loc.pack));
-  if (!st) return tl::unexpected(st.error());
-  Status ok = verify_block(cid, data);
-  if (!ok) return corruption("block " + cid.to_string() + " is corrupt in " + pack_path(loc.pack) + ": its data does not match its hash");
-  return data;
+bool PackStore::is_stale(int64_t pack, const UniqueFd& file) const {
+  struct stat open_st {}, path_st {};
+  if (::fstat(file.get(), &open_st) != 0) return true;
+  if (::stat(pack_path(pack).c_str(), &path_st) != 0) return true;
+  return open_st.st_ino != path_st.st_ino || open_st.st_dev != path_st.st_dev;
+}
+
+Result<PackStore::ReadPlace> PackStore::read_block(const Cid& cid,
+                                                   const std::function<uint8_t*(uint64_t)>& buffer_for) {
+  // Two attempts: a compaction may move a block between our lookup and our
+  // read (the old pack is then gone: NotFound), and a descriptor cached
+  // before another process reused a pack id reads the wrong file (a short
+  // read or a hash mismatch). Either way a second lookup finds the block.
+  for (int attempt = 0;; ++attempt) {
+    const bool last = attempt == 1;
+    auto loc = TRY(locate(cid.multihash()));
+    if (!loc) return not_found("block not found: " + cid.to_string());
+    auto file = pack_file(loc->pack);
+    if (!file) {
+      if (last || file.error().code() != Code::kNotFound) return tl::unexpected(file.error());
+      continue;
+    }
+    uint8_t* into = buffer_for(loc->size);
+    Status st = pread_all((*file)->get(), into, loc->size, loc->offset, pack_path(loc->pack));
+    if (st) {
+      st = verify_block(cid, ByteView(into, loc->size));
+      if (!st && st.error().code() == Code::kCorruption)
+        st = corruption("block " + cid.to_string() + " is corrupt in " + pack_path(loc->pack) +
+                        ": its data does not match its hash");
+    }
+    if (st) return ReadPlace{std::move(*file), *loc};
+    if (last || st.error().code() != Code::kCorruption || !is_stale(loc->pack, **file)) return tl::unexpected(st.error());
+    drop_fd(loc->pack);
+  }
 }
 
 Result<Bytes> PackStore::get(const Cid& cid) {
   if (cid.is_identity()) return to_bytes(cid.multihash().digest());
-  // A compaction may move a block between our lookup and our read; the old
-  // pack then disappears, and a second lookup finds the new place.
-  for (int attempt = 0;; ++attempt) {
-    auto loc = TRY(locate(cid.multihash()));
-    if (!loc) return not_found("block not found: " + cid.to_string());
-    auto data = read_at(cid, *loc);
-    if (data || attempt == 1 || data.error().code() != Code::kNotFound) return data;
-    drop_fd(loc->pack);
-  }
+  Bytes data;
+  TRY(read_block(cid, [&](uint64_t size) {
+    data.resize(size);
+    return data.data();
+  }));
+  return data;
+}
+
+Result<VerifiedRead> PackStore::read_verified(const Cid& cid, ScratchBuffer& buffer) {
+  if (cid.is_identity()) return VerifiedRead{cid.multihash().digest(), std::nullopt};
+  uint8_t* data = nullptr;
+  ReadPlace place = TRY(read_block(cid, [&](uint64_t size) { return data = buffer.reserve(size); }));
+  return VerifiedRead{ByteView(data, place.location.size), FileExtent{std::move(place.file), place.location.offset}};
 }
 
 Result<bool> PackStore::has(const Cid& cid) {

@@ -90,7 +90,7 @@ class WriteBatch : public BlockSink {
   bool committed_ = false;
 };
 
-class PackStore : public BlockStore {
+class PackStore : public BlockStore, public BlockReader {
  public:
   // `dir` is the repository's blocks/ directory; `db` the shared index.
   PackStore(std::string dir, sql::Database& db, std::string gc_lock_path);
@@ -98,6 +98,12 @@ class PackStore : public BlockStore {
 
   // BlockStore: get/has read the index; get verifies the hash.
   Result<Bytes> get(const Cid& cid) override;
+  // BlockReader: the block read into `buffer` and verified, with its place
+  // in the pack file. A committed range of a pack is never written again
+  // (writers append past `committed`, truncation only cuts uncommitted
+  // tails, compaction writes new packs and unlinks old ones), so the extent
+  // holds exactly the verified bytes for as long as it keeps the file open.
+  Result<VerifiedRead> read_verified(const Cid& cid, ScratchBuffer& buffer) override;
   Result<bool> has(const Cid& cid) override;
   // Single-block put and remove, each its own durable transaction.
   Status put(const Cid& cid, ByteView data) override;
@@ -124,15 +130,26 @@ class PackStore : public BlockStore {
 
  private:
   friend class WriteBatch;
-  Result<int> pack_fd(int64_t pack);  // cached read descriptors
+  using PackFile = std::shared_ptr<const UniqueFd>;
+  // Cached read descriptors, shared: a reader keeps its pack open while it
+  // uses it, whatever drop_fd() does meanwhile.
+  Result<PackFile> pack_file(int64_t pack);
   void drop_fd(int64_t pack);
-  Result<Bytes> read_at(const Cid& cid, const BlockLocation& loc);
+  // True when the cached descriptor no longer names the file at the pack's
+  // path (another process compacted it and the id was reused).
+  bool is_stale(int64_t pack, const UniqueFd& file) const;
+  struct ReadPlace {
+    PackFile file;
+    BlockLocation location;
+  };
+  // Finds `cid`, reads it into `buffer_for(size)` and verifies it.
+  Result<ReadPlace> read_block(const Cid& cid, const std::function<uint8_t*(uint64_t size)>& buffer_for);
 
   std::string dir_;
   sql::Database& db_;
   std::string gc_lock_path_;
   std::mutex fds_mu_;
-  std::unordered_map<int64_t, UniqueFd> fds_;
+  std::unordered_map<int64_t, PackFile> fds_;
 };
 
 // Exclusive or shared flock on `path` (created if missing); blocks until granted.

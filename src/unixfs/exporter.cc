@@ -26,10 +26,14 @@ const char* kind_name(NodeKind k) {
 namespace {
 
 // A fetched block with its dag-pb and UnixFS views decoded. Move-only: the
-// views point into `block`'s heap storage, which a move keeps in place.
+// views point into heap storage (`owned`'s or `scratch`'s), which a move
+// keeps in place.
 struct Loaded {
   Cid cid;
-  Bytes block;
+  Bytes owned;            // the block, when read with BlockSource::get
+  ScratchBuffer scratch;  // the block, when read with BlockReader::read_verified
+  ByteView block;
+  std::optional<FileExtent> extent;  // where `block` lies in a file, if known
   bool raw = false;
   dagpb::Node pb;
   std::optional<Data> fs;
@@ -54,10 +58,8 @@ struct Loaded {
   }
 };
 
-Result<Loaded> decode_loaded(Cid cid, Bytes block) {
-  Loaded l;
-  l.cid = std::move(cid);
-  l.block = std::move(block);
+// Decodes `l.block` (already set) in place.
+Result<Loaded> decode_loaded(Loaded l) {
   if (l.cid.codec() == multicodec::kRaw) {
     l.raw = true;
     return l;
@@ -75,8 +77,24 @@ Result<Loaded> decode_loaded(Cid cid, Bytes block) {
 }
 
 Result<Loaded> load(BlockSource& source, const Cid& cid) {
-  Bytes block = TRY(fetch_block(source, cid));
-  return decode_loaded(cid, std::move(block));
+  Loaded l;
+  l.cid = cid;
+  l.owned = TRY(fetch_block(source, cid));
+  l.block = l.owned;
+  return decode_loaded(std::move(l));
+}
+
+// Like load(), reading into `scratch` (reused from block to block) when the
+// source is a BlockReader, and keeping where the block lies on disk.
+Result<Loaded> load_into(BlockSource& source, BlockReader* reader, const Cid& cid, ScratchBuffer scratch) {
+  if (reader == nullptr || cid.is_identity()) return load(source, cid);
+  Loaded l;
+  l.cid = cid;
+  l.scratch = std::move(scratch);
+  VerifiedRead r = TRY(reader->read_verified(cid, l.scratch));
+  l.block = r.data;
+  l.extent = std::move(r.extent);
+  return decode_loaded(std::move(l));
 }
 
 // Content size of a file node: its own data plus its children's, as claimed.
@@ -240,6 +258,10 @@ Result<Cid> Exporter::resolve(std::string_view path) {
 }
 
 Status Exporter::read(const Cid& file, uint64_t offset, std::optional<uint64_t> length, const ContentFn& out) {
+  return read_pieces(file, offset, length, [&](const ContentPiece& piece) { return out(piece.bytes); });
+}
+
+Status Exporter::read_pieces(const Cid& file, uint64_t offset, std::optional<uint64_t> length, const PieceFn& out) {
   // Work items in output order. Each names a node and the slice of its
   // content to emit; `expected` is the content size its parent claims.
   struct Item {
@@ -247,7 +269,7 @@ Status Exporter::read(const Cid& file, uint64_t offset, std::optional<uint64_t> 
     uint64_t expected = 0;  // UINT64_MAX for the root
     uint64_t skip = 0;
     uint64_t take = 0;
-    std::optional<std::future<Result<Bytes>>> block;
+    std::optional<std::future<Result<Loaded>>> block;
   };
   constexpr uint64_t kUnknown = UINT64_MAX;
 
@@ -262,15 +284,37 @@ Status Exporter::read(const Cid& file, uint64_t offset, std::optional<uint64_t> 
   const uint64_t take = std::min(size - offset, length.value_or(kUnknown));
   if (take == 0) return {};
 
+  // Blocks are read (and verified, and decoded) ahead on the pool, into
+  // buffers that go back to `spare` once their content is out: a long read
+  // allocates a window's worth of buffers once, not one per block.
   const size_t window = pool_ != nullptr ? pool_->size() * 4 : 0;
   std::deque<Item> items;
+  std::vector<ScratchBuffer> spare;
+  auto take_spare = [&] {
+    if (spare.empty()) return ScratchBuffer();
+    ScratchBuffer b = std::move(spare.back());
+    spare.pop_back();
+    return b;
+  };
   auto launch = [&] {
     size_t n = 0;
     for (Item& it : items) {
       if (n++ >= window) break;
       if (!it.block && !it.cid.is_identity())
-        it.block = pool_->submit([src = &source_, cid = it.cid] { return src->get(cid); });
+        it.block = pool_->submit([src = &source_, reader = reader_, cid = it.cid, buf = take_spare()]() mutable {
+          return load_into(*src, reader, cid, std::move(buf));
+        });
     }
+  };
+
+  // Content of `n` goes out with its place on disk when the source knows it.
+  auto emit = [&](const Loaded& n, ByteView bytes) -> Status {
+    ContentPiece piece{bytes};
+    if (n.extent && bytes.data() >= n.block.data() && bytes.data() + bytes.size() <= n.block.data() + n.block.size()) {
+      piece.file = n.extent->file.get();
+      piece.file_offset = n.extent->offset + static_cast<uint64_t>(bytes.data() - n.block.data());
+    }
+    return out(piece);
   };
 
   // Expands a loaded file node: emits its own data, queues its children.
@@ -279,12 +323,12 @@ Status Exporter::read(const Cid& file, uint64_t offset, std::optional<uint64_t> 
     if (expected != kUnknown && content != expected)
       return corruption("node " + n.cid.to_string() + " holds " + std::to_string(content) +
                         " bytes where its parent expects " + std::to_string(expected));
-    if (n.raw) return out(ByteView(n.block).subspan(skip, want));
+    if (n.raw) return emit(n, n.block.subspan(skip, want));
     uint64_t pos = 0;
     const uint64_t end = skip + want;
     if (n.fs->data) {
       const uint64_t dlen = n.fs->data->size();
-      if (skip < dlen) TRY_STATUS(out(n.fs->data->subspan(skip, std::min(dlen, end) - skip)));
+      if (skip < dlen) TRY_STATUS(emit(n, n.fs->data->subspan(skip, std::min(dlen, end) - skip)));
       pos = dlen;
     }
     std::vector<Item> children;
@@ -306,11 +350,11 @@ Status Exporter::read(const Cid& file, uint64_t offset, std::optional<uint64_t> 
     if (window > 0) launch();
     Item it = std::move(items.front());
     items.pop_front();
-    Bytes block = it.block ? TRY(it.block->get()) : TRY(fetch_block(source_, it.cid));
-    Loaded n = TRY(decode_loaded(it.cid, std::move(block)));
+    Loaded n = it.block ? TRY(it.block->get()) : TRY(load_into(source_, reader_, it.cid, take_spare()));
     if (n.kind() != NodeKind::kFile)
       return corruption("file " + file.to_string() + " links to a " + kind_name(n.kind()) + " node");
     TRY_STATUS(expand(n, it.expected, it.skip, it.take));
+    if (n.scratch.capacity() > 0) spare.push_back(std::move(n.scratch));
   }
   return {};
 }

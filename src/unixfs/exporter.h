@@ -44,13 +44,27 @@ struct DirEntry {
 
 // Called with consecutive pieces of file content; an error stops the read.
 using ContentFn = std::function<Status(ByteView)>;
+
+// A piece of file content, verified against its block's CID. When the block
+// source is a BlockReader that knows where the block lies on disk, `file`
+// holds these same bytes at `file_offset` (see VerifiedRead::extent), and
+// stays open for the duration of the callback: a sender may send them from
+// there instead of copying `bytes`.
+struct ContentPiece {
+  ByteView bytes;
+  const UniqueFd* file = nullptr;
+  uint64_t file_offset = 0;
+};
+using PieceFn = std::function<Status(const ContentPiece&)>;
 using EntryFn = std::function<Status(const DirEntry&)>;
 
 class Exporter {
  public:
   // `source` must verify blocks (return only bytes that match their CID).
   // With a pool, file reads fetch upcoming blocks in parallel.
-  explicit Exporter(BlockSource& source, ThreadPool* pool = nullptr) : source_(source), pool_(pool) {}
+  // A source that is also a BlockReader is read into reused buffers.
+  explicit Exporter(BlockSource& source, ThreadPool* pool = nullptr)
+      : source_(source), reader_(dynamic_cast<BlockReader*>(&source)), pool_(pool) {}
 
   // Resolves "CID", "CID/a/b" or "/ipfs/CID/a/b" to the CID it names.
   Result<Cid> resolve(std::string_view path);
@@ -60,6 +74,8 @@ class Exporter {
   // Writes bytes [offset, offset + length) of a file; length nullopt means to
   // the end. An offset past the end is an error.
   Status read(const Cid& file, uint64_t offset, std::optional<uint64_t> length, const ContentFn& out);
+  // The same, with where each piece lies on disk when the source can say.
+  Status read_pieces(const Cid& file, uint64_t offset, std::optional<uint64_t> length, const PieceFn& out);
 
   // Lists a directory: a plain directory in link (name) order, a HAMT in shard order.
   Status list(const Cid& dir, const EntryFn& fn);
@@ -71,6 +87,7 @@ class Exporter {
 
  private:
   BlockSource& source_;
+  BlockReader* reader_;
   ThreadPool* pool_;
 };
 
