@@ -117,6 +117,23 @@ void page_headers(http::Response& r) {
   r.headers.emplace_back("Referrer-Policy", "no-referrer");
 }
 
+// Counts what passes through (an add over a daemon reports no progress of
+// its own).
+class CountingReader final : public ByteReader {
+ public:
+  explicit CountingReader(ByteReader& in) : in_(in) {}
+  Result<size_t> read(uint8_t* buf, size_t n) override {
+    size_t got = TRY(in_.read(buf, n));
+    bytes_ += got;
+    return got;
+  }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  ByteReader& in_;
+  uint64_t bytes_ = 0;
+};
+
 // A name for an uploaded file: one path element of visible characters.
 Result<std::string> upload_name(const std::string& name) {
   if (name.empty()) return std::string("upload");
@@ -410,7 +427,9 @@ void Dashboard::register_routes(http::Server& http) {
                           {"replicas", json::array({json{{"backend", "ipfs"}, {"state", "pinned"}}})}});
       return {};
     });
-    if (!s) return send_error(ex, s.error());
+    // Listing by CID answers NotFound for a CID that is not pinned (Kubo's
+    // `pin ls CID`): for a search, that is no match.
+    if (!s && !(o.filter.cid && s.error().code() == Code::kNotFound)) return send_error(ex, s.error());
     send(ex, 200, json{{"pins", std::move(pins)}, {"next", more ? json(std::to_string(last_id)) : json()}});
   });
   add_worker(
@@ -447,17 +466,16 @@ void Dashboard::register_routes(http::Server& http) {
         if (!st->csrf_ok(req)) return send(ex, 403, json{{"error", "missing or wrong X-CSRF-Token"}});
         auto name = upload_name(req.param("name").value_or(""));
         if (!name) return send_error(ex, name.error());
+        CountingReader body(ex.body());
         api::AddRequest a;
-        a.stream = &ex.body();
+        a.stream = &body;
         a.stream_name = *name;
         a.pin_name = *name;
         a.pin_meta = {{"source", "dashboard"}};
-        uint64_t bytes = 0;
-        a.progress = [&bytes](uint64_t n) { bytes = n; };
         auto cid = client->add(a);
         live->poke();
         if (!cid) return send_error(ex, cid.error());
-        send(ex, 200, json{{"cid", cid->to_string()}, {"name", *name}, {"bytes", bytes}});
+        send(ex, 200, json{{"cid", cid->to_string()}, {"name", *name}, {"bytes", body.bytes()}});
       },
       kMaxUploadBytes);
 
