@@ -159,6 +159,8 @@ struct Server::Impl {
   void add_push(const std::shared_ptr<PushChannel>& p);
   // Ends every push response (gracefully, or at once when `drop`).
   void close_pushes(bool drop);
+  // True while a push response still has bytes to write.
+  bool pushes_unfinished();
 
   const Route* find(const std::string& method, const std::string& path) const {
     const Route* best = nullptr;
@@ -611,6 +613,12 @@ class PushChannel final : public PushStream, public std::enable_shared_from_this
     return closed_ || ending_;
   }
 
+  // True once the connection is done with (written out, or dropped).
+  bool finished() const {
+    std::lock_guard lock(mu_);
+    return closed_;
+  }
+
   // Ends at once, without writing what is queued.
   void drop() {
     std::lock_guard lock(mu_);
@@ -736,6 +744,13 @@ void Server::Impl::close_pushes(bool drop) {
   for (auto& p : open) drop ? p->drop() : p->close();
 }
 
+bool Server::Impl::pushes_unfinished() {
+  std::lock_guard lock(push_mu);
+  for (auto& w : pushes)
+    if (auto p = w.lock(); p && !p->finished()) return true;
+  return false;
+}
+
 void Server::Impl::do_accept() {
   net::io_context& peer = *contexts[next_context++ % contexts.size()];
   acceptor->async_accept(peer, [this](beast::error_code ec, tcp::socket socket) {
@@ -830,7 +845,7 @@ void Server::stop(int grace_seconds) {
   impl_->close_pushes(false);
   // Let requests in flight finish.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_seconds);
-  while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline)
+  while ((impl_->in_flight > 0 || impl_->pushes_unfinished()) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   impl_->work.clear();
   for (auto& c : impl_->contexts) c->stop();
