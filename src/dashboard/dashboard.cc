@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <deque>
 #include <set>
 
@@ -18,7 +19,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 constexpr int64_t kSessionSeconds = 12 * 3600;
 constexpr size_t kMaxSessions = 4096;
 constexpr size_t kMaxEventStreams = 512;
-constexpr int kMaxFailedLogins = 10;  // a minute; then 429 until they age out
+constexpr size_t kMaxFailedLogins = 10;         // a minute from one address; then 429 until they age out
+constexpr size_t kMaxFailedLoginsTotal = 100;   // a minute from everyone
 constexpr size_t kMaxJsonBody = 256 * 1024;
 constexpr uint64_t kMaxUploadBytes = uint64_t{1} << 40;
 
@@ -160,7 +162,7 @@ struct Dashboard::State {
 
   mutable std::mutex mu;
   std::map<std::string, Session, std::less<>> sessions;
-  std::deque<int64_t> failed_logins;
+  std::deque<std::pair<int64_t, std::string>> failed_logins;  // when, from which address
 
   // The replication sync job.
   std::thread sync_thread;
@@ -226,7 +228,9 @@ bool Dashboard::admits(const http::Request& req) const {
       (p == "/" || p == "/index.html" || p.rfind("/assets/", 0) == 0 || p == "/api/dashboard/session"))
     return true;
   if (req.method == "POST" && (p == "/api/dashboard/login" || p == "/api/dashboard/logout")) return true;
-  return state_->session_of(req).has_value();
+  // A session opens the dashboard's own routes only: /mcp and the seeds' REST
+  // still need the bearer token.
+  return p.rfind("/api/dashboard/", 0) == 0 && state_->session_of(req).has_value();
 }
 
 void Dashboard::register_routes(http::Server& http) {
@@ -303,10 +307,13 @@ void Dashboard::register_routes(http::Server& http) {
         const std::string token = st->current_token();
         if (token.empty()) return json_reply(200, json{{"auth_required", false}, {"signed_in", true}, {"csrf", st->server_csrf}});
         const int64_t now = now_seconds();
+        const std::string from = req.remote.substr(0, req.remote.rfind(':'));
         {
           std::lock_guard lock(st->mu);
-          while (!st->failed_logins.empty() && st->failed_logins.front() < now - 60) st->failed_logins.pop_front();
-          if (st->failed_logins.size() >= kMaxFailedLogins) {
+          while (!st->failed_logins.empty() && st->failed_logins.front().first < now - 60) st->failed_logins.pop_front();
+          const size_t mine = static_cast<size_t>(std::count_if(st->failed_logins.begin(), st->failed_logins.end(),
+                                                                [&](const auto& f) { return f.second == from; }));
+          if (mine >= kMaxFailedLogins || st->failed_logins.size() >= kMaxFailedLoginsTotal) {
             http::Response r = error_reply(429, "too many failed sign-ins; wait a minute");
             r.headers.emplace_back("Retry-After", "60");
             return r;
@@ -318,7 +325,7 @@ void Dashboard::register_routes(http::Server& http) {
                                       : "";
         if (!constant_time_equal(given, token)) {
           std::lock_guard lock(st->mu);
-          st->failed_logins.push_back(now);
+          st->failed_logins.emplace_back(now, from);
           return error_reply(401, "wrong token");
         }
         const std::string sid = random_hex(32);

@@ -21,7 +21,9 @@
 //    assets, session and login needs `Authorization: Bearer <token>` or the
 //    session cookie a login sets. The token never goes in a URL; the cookie
 //    is HttpOnly and SameSite=Strict, its session ends when the token changes
-//    or after 12 hours, and repeated failed logins are slowed down (429).
+//    or after 12 hours, and repeated failed sign-ins are refused for a minute
+//    (429). A session opens the dashboard's routes only: /mcp and the seeds'
+//    REST still need the bearer token.
 //  - Every POST needs `X-CSRF-Token` (the session's, or without a token the
 //    server's, from /api/dashboard/session) unless it carries an
 //    Authorization header: a page of another origin can neither read the

@@ -310,6 +310,9 @@ test('with a token: the page asks to sign in, the cookie session works, CSRF, Ho
     const { csrf } = JSON.parse(ok.body)
     const jar = cookie.split(';')[0]
     assert.equal((await request(sdash.base, '/api/dashboard/pins', { headers: { host, cookie: jar } })).status, 200)
+    // The session opens the dashboard only: the MCP endpoint and the seeds' REST still need the token.
+    assert.equal((await request(sdash.base, '/api/pins', { headers: { host, cookie: jar } })).status, 401)
+    assert.equal((await request(sdash.base, '/mcp', { method: 'POST', headers: { host, cookie: jar, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' })).status, 401)
     // Actions need the CSRF token with a cookie session.
     const noCsrf = await request(sdash.base, '/api/dashboard/add?name=x', { method: 'POST', headers: { host, cookie: jar }, body: 'x' })
     assert.equal(noCsrf.status, 403)
@@ -348,6 +351,16 @@ test('with a token: the page asks to sign in, the cookie session works, CSRF, Ho
     await page.waitForSelector('#page-login:not([hidden])')
     assert.deepEqual(problems, [])
     await page.close()
+
+    // Guessing is cut short: after 10 wrong tokens a minute from one address, even the right one waits.
+    let last
+    for (let i = 0; i < 11; i++) {
+      last = await request(sdash.base, '/api/dashboard/login', {
+        method: 'POST', headers: { host, 'content-type': 'application/json' }, body: JSON.stringify({ token: 'guess' + i })
+      })
+    }
+    assert.equal(last.status, 429)
+    assert.equal(last.headers['retry-after'], '60')
   } finally {
     sdash.stop()
     secured.stop()
