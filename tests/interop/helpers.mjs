@@ -157,6 +157,7 @@ export function startDaemon ({ token, config = {} } = {}) {
     'daemon.api_address': '127.0.0.1:0',
     'daemon.rpc_address': '127.0.0.1:0',
     'daemon.gateway_address': '127.0.0.1:0',
+    'daemon.mcp_address': '127.0.0.1:0',
     ...config
   }
   if (token) settings['daemon.api_token'] = token

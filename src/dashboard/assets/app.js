@@ -248,6 +248,21 @@
     s.setAttribute('aria-label', pts.length ? `${pts.length} probes, latest ${lastMs.toFixed(2)} ms, highest ${max.toFixed(2)} ms` : 'no probes yet');
     return s;
   }
+  // Rows are kept and updated in place (not rebuilt every second), so a
+  // button being clicked or holding the keyboard focus stays where it is.
+  const backendRows = new Map();
+  function backendRow(name) {
+    let r = backendRows.get(name);
+    if (r) return r;
+    r = { health: el('span', { class: 'pill' }), error: el('div', { class: 'muted' }), type: el('td', {}),
+      check: el('td', {}), latency: el('td', { class: 'num' }), spark: el('td', {}),
+      button: el('button', { type: 'button', 'data-backend': name }) };
+    r.button.addEventListener('click', () => backendAction(name, r.button.dataset.action, r.button));
+    r.tr = el('tr', { 'data-backend': name }, el('th', { scope: 'row' }, name), r.type,
+      el('td', {}, r.health, r.error), r.check, r.latency, r.spark, el('td', {}, r.button));
+    backendRows.set(name, r);
+    return r;
+  }
   function renderBackends() {
     const b = state.backends || {};
     const err = $('backends-error');
@@ -256,23 +271,29 @@
     const body = $('backends-table').tBodies[0];
     const rows = [];
     for (const [name, info] of Object.entries(b.error ? {} : b)) {
+      const r = backendRow(name);
       const running = info.running !== false && info.health !== 'stopped';
-      const action = el('button', {
-        type: 'button', class: running ? 'danger' : '', 'data-backend': name, 'data-action': running ? 'stop' : 'start',
-        onclick: (e) => backendAction(name, running ? 'stop' : 'start', e.currentTarget),
-      }, running ? `Stop ${name}` : `Start ${name}`);
-      rows.push(el('tr', { 'data-backend': name },
-        el('th', { scope: 'row' }, name),
-        el('td', {}, info.type || '–'),
-        el('td', {}, el('span', { class: 'pill ' + healthClass(info.health), 'data-health': info.health || 'unknown' }, info.health || 'unknown'),
-          info.error ? el('div', { class: 'muted' }, info.error) : null),
-        el('td', {}, when(info.last_check)),
-        el('td', { class: 'num' }, typeof info.response_time_ms === 'number' ? `${info.response_time_ms.toFixed(2)} ms` : '–'),
-        el('td', {}, sparkline(state.latency[name])),
-        el('td', {}, action)));
+      r.type.textContent = info.type || '–';
+      r.health.textContent = info.health || 'unknown';
+      r.health.className = 'pill ' + healthClass(info.health);
+      r.health.dataset.health = info.health || 'unknown';
+      r.error.textContent = info.error || '';
+      r.error.hidden = !info.error;
+      r.check.textContent = when(info.last_check);
+      r.latency.textContent = typeof info.response_time_ms === 'number' ? `${info.response_time_ms.toFixed(2)} ms` : '–';
+      r.spark.replaceChildren(sparkline(state.latency[name]));
+      const action = running ? 'stop' : 'start';
+      if (r.button.dataset.action !== action) {
+        r.button.dataset.action = action;
+        r.button.className = running ? 'danger' : '';
+        r.button.textContent = running ? `Stop ${name}` : `Start ${name}`;
+        r.button.disabled = false;
+      }
+      rows.push(r.tr);
     }
     if (!rows.length && !b.error) rows.push(el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'No backends reported yet.')));
-    body.replaceChildren(...rows);
+    const same = rows.length === body.children.length && rows.every((r, i) => body.children[i] === r);
+    if (!same) body.replaceChildren(...rows);
   }
   async function backendAction(name, verb, button) {
     button.disabled = true;
@@ -281,8 +302,9 @@
       toast(`${verb === 'stop' ? 'Stopped' : 'Started'} ${name}`);
     } catch (e) {
       toast(`Could not ${verb} ${name}: ${e.message}`);
-      button.disabled = false;
     }
+    // The next tick shows the new state; until then the button may be pressed again.
+    button.disabled = false;
   }
 
   // ---- pins ----
