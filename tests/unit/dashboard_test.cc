@@ -287,6 +287,47 @@ TEST(PushResponses, ASlowReaderIsDroppedNotBuffered) {
   server.stop(0);
 }
 
+TEST(PushResponses, AStreamOutlivesTheIdleTimeoutWhileItIsWrittenTo) {
+  http::Limits limits;
+  limits.idle_timeout_seconds = 1;
+  http::Server server("test", limits);
+  std::shared_ptr<http::PushStream> stream;
+  std::mutex mu;
+  http::Route push;
+  push.method = "GET";
+  push.path = "/events";
+  push.inline_handler = [&](const http::Request&) {
+    http::Response r;
+    r.push = [&](std::shared_ptr<http::PushStream> s) {
+      std::lock_guard lock(mu);
+      stream = std::move(s);
+    };
+    return r;
+  };
+  server.add_route(push);
+  ASSERT_TRUE(server.listen("127.0.0.1:0"));
+  server.start(1, 1);
+  int fd = connect_to(server.port());
+  send_text(fd, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(10ms);
+    std::lock_guard lock(mu);
+    if (stream) break;
+  }
+  std::string got;
+  for (int i = 0; i < 10; ++i) {  // 3 s: three idle timeouts
+    std::this_thread::sleep_for(300ms);
+    {
+      std::lock_guard lock(mu);
+      ASSERT_TRUE(stream->send("tick " + std::to_string(i) + "\n")) << i;
+    }
+    got = read_until(fd, "tick " + std::to_string(i) + "\n", got);
+  }
+  EXPECT_NE(got.find("tick 9\n"), std::string::npos);
+  ::close(fd);
+  server.stop(0);
+}
+
 // ---- the live feed ----
 
 TEST(LiveFeed, SnapshotThenTicksToEveryStreamAndFramesAreOneDataLine) {
