@@ -34,6 +34,12 @@ for (let i = 0; i < Number(runs); i++) {
     bytes.set(e.requestId, Math.max(bytes.get(e.requestId) || 0, e.response.encodedDataLength || 0))
   })
   cdp.on('Network.loadingFinished', (e) => bytes.set(e.requestId, Math.max(bytes.get(e.requestId) || 0, e.encodedDataLength)))
+  // Chromium reports an event stream's messages rather than its bytes: count
+  // each as framed on the wire (uncompressed, as it is sent).
+  cdp.on('Network.eventSourceMessageReceived', (e) => {
+    const framed = Buffer.byteLength(`event: ${e.eventName}\ndata: ${e.data}\n\n`)
+    bytes.set(e.requestId, (bytes.get(e.requestId) || 0) + framed)
+  })
   await page.goto(url + '/#/overview')
   await page.waitForFunction(() => document.getElementById('conn').textContent === 'live' &&
     /^12D3Koo/.test(document.getElementById('ov-peer').textContent))
