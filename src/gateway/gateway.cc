@@ -765,7 +765,8 @@ class Gateway {
     for (const auto& seg : segs) shown += "/" + seg;
     std::string html =
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + html_escape(shown) +
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<link rel=\"icon\" href=\"data:,\"><title>" + html_escape(shown) +
         "/</title>\n<style>" + listing_css() + "</style></head>\n<body><main class=\"listing\">\n"
         "<nav aria-label=\"Breadcrumb\"><ol class=\"crumbs\"><li>ipfs</li>";
     std::string href = "/ipfs";

@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import http from 'node:http'
@@ -364,6 +364,54 @@ test('with a token: the page asks to sign in, the cookie session works, CSRF, Ho
   } finally {
     sdash.stop()
     secured.stop()
+  }
+})
+
+test('gateway directory listings: breadcrumbs, a parent link, human sizes, both themes, hostile names inert', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipfskit-listing-'))
+  const root = join(dir, 'site')
+  const hostile = ['<img src=x onerror=alert(1)>.txt', '"quoted\' & amp;.txt', 'javascript:alert(1)', '%2F..%2Fetc', '日本語 ✓.txt']
+  mkdirSync(join(root, 'sub dir'), { recursive: true })
+  for (const name of hostile) writeFileSync(join(root, 'sub dir', name), 'x'.repeat(100))
+  writeFileSync(join(root, 'sub dir', 'big.bin'), Buffer.alloc(3 * 1024 * 1024 + 5))
+  const cid = daemon.kit('add', '-r', '-Q', root).trim()
+  const url = `${daemon.gateway}/ipfs/${cid}/sub%20dir/`
+  const html = await (await fetch(url)).text()
+  assert.match(html, /<nav aria-label="Breadcrumb"><ol class="crumbs">/)
+  assert.match(html, new RegExp(`<a href="/ipfs/${cid}/"`), 'the root is a breadcrumb link')
+  assert.match(html, /<li aria-current="page" title="sub dir">sub dir<\/li>/)
+  assert.match(html, /<a href="\.\.\/" rel="up">\.\.<\/a>/, 'a parent link')
+  assert.match(html, />3\.00 MiB</, 'human-readable sizes')
+  assert.match(html, /prefers-color-scheme: dark/, 'the shared theme')
+  assert.ok(!html.includes('<img src=x'), 'names are escaped')
+  assert.match(html, /href="\.\/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E\.txt">&lt;img src=x onerror=alert\(1\)&gt;\.txt</)
+  assert.match(html, /href="\.\/javascript%3Aalert%281%29"/, 'no scheme survives into a link')
+  assert.match(html, /href="\.\/%252F\.\.%252Fetc"/, 'percent signs are encoded, not decoded')
+
+  for (const scheme of ['light', 'dark']) {
+    const page = await browser.newPage({ colorScheme: scheme })
+    const problems = []
+    // Chromium asks for /favicon.ico when it shows a plain-text file (no page
+    // to name an icon): the gateway's 404 for it is not the listing's fault.
+    page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`HTTP ${r.status()}: ${r.url()}`) })
+    page.on('console', (m) => { if (m.type() === 'error' && !/status of 404/.test(m.text())) problems.push(m.text()) })
+    page.on('pageerror', (e) => problems.push(e.message))
+    page.on('dialog', (d) => { problems.push(`a dialog opened: ${d.message()}`); d.dismiss() })
+    await page.emulateMedia({ colorScheme: scheme })
+    await page.goto(url)
+    const bg = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim())
+    assert.equal(bg, scheme === 'dark' ? '#0d1117' : '#ffffff')
+    for (const name of hostile) assert.ok(await page.$(`a:text-is(${JSON.stringify(name)})`), `${name} is listed as text`)
+    await page.click('a:text-is("日本語 ✓.txt")')
+    assert.equal(await page.textContent('body'), 'x'.repeat(100))
+    await page.goBack()
+    await page.click('a[rel=up]')
+    await page.waitForURL(`${daemon.gateway}/ipfs/${cid}/`)
+    await page.goBack()
+    await shot(page, `gateway-listing-${scheme}`)
+    assert.deepEqual(await axeSerious(page), [], `listing (${scheme}): serious accessibility violations`)
+    assert.deepEqual(problems, [])
+    await page.close()
   }
 })
 
