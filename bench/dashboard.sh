@@ -19,6 +19,7 @@ HERE=$(pwd)
 [ -d ../tests/interop/node_modules/playwright-core ] || (cd ../tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 
 MCP_PID=""
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
   [ -n "$MCP_PID" ] && kill "$MCP_PID" 2> /dev/null
   IPFS_KIT_PATH=$PINS/repo "$K" daemon stop > /dev/null 2>&1
