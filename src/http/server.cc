@@ -394,11 +394,13 @@ class Session : public std::enable_shared_from_this<Session> {
     route_ = s_.find(req_.method, req_.path);
     if (route_ == nullptr) return finish_with(Response::text(404, "404 page not found\n"), !h.has_content_length() && !h.chunked());
     const uint64_t limit = route_->max_body_bytes > 0 ? route_->max_body_bytes : s_.limits.max_body_bytes;
+    if (route_->stream_handler) return run_stream(route_->stream_handler, limit);
     // The parser checks a declared length against its limit only while it
-    // reads the header (when the route was not known yet): check it here.
+    // reads the header (when the route was not known yet): check it here,
+    // or an inline route would wait for a body it will refuse. (Streaming
+    // routes read the body themselves and answer in their own words.)
     if (auto declared = header_parser_->content_length(); declared && *declared > limit)
       return finish_with(Response::text(413, "request body too large\n"), true);
-    if (route_->stream_handler) return run_stream(route_->stream_handler, limit);
     string_parser_.emplace(std::move(*header_parser_));
     string_parser_->body_limit(limit);
     stream_.expires_after(std::chrono::seconds(s_.limits.read_timeout_seconds));
