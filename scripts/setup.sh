@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing ipfs-kit needs on Debian 12, using only
-# Debian's packages (and npm for the interop test tooling, see tests/interop).
+# Debian's packages (and npm for the interop test tooling, see tests/interop;
+# Chromium runs the dashboard's browser tests).
 # Safe to run repeatedly: it only calls apt when something is missing.
 #   scripts/setup.sh               everything ./scripts/test.sh needs
 #   scripts/setup.sh --build-only  what building the binary and its .deb needs (the Dockerfile's build stage)
@@ -11,6 +12,7 @@ BUILD_PACKAGES=(
   libssl-dev libboost-dev libboost-system-dev nlohmann-json3-dev libexpected-dev libcli11-dev libspdlog-dev
   libsqlite3-dev libcurl4-openssl-dev libsystemd-dev libfuse3-dev libexpat1-dev
   help2man
+  gzip  # compresses the dashboard's files into the binary
 )
 TEST_PACKAGES=(
   ccache clang libclang-rt-14-dev
@@ -21,6 +23,8 @@ TEST_PACKAGES=(
   systemd man-db zsh shellcheck yamllint docker-compose util-linux
   # the FUSE mount's tests: fusermount3, getfattr, rsync
   fuse3 attr rsync
+  # the dashboard's browser tests
+  chromium
 )
 PACKAGES=("${BUILD_PACKAGES[@]}")
 if [ "${1:-}" != "--build-only" ]; then

@@ -58,18 +58,42 @@ Result<std::vector<std::string>> read_log_lines(const std::string& repo_path, co
     want = "level=" + q.level;
     for (auto& ch : want) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   }
+  auto matches = [&](const std::string& line) {
+    if (want.empty()) return true;
+    // logfmt: "... level=info ..."; compare case-insensitively.
+    std::string lower = line;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return lower.find(want + " ") != std::string::npos || lower.find(want + "\t") != std::string::npos;
+  };
+  // Read backwards from the end in blocks until enough lines match: a tail
+  // costs what it shows, not the size of the file (the dashboard asks for one
+  // every second; a log grows to 16 MiB before it rotates).
+  in.seekg(0, std::ios::end);
+  std::streamoff pos = in.tellg();
   std::deque<std::string> last;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!want.empty()) {
-      // logfmt: "... level=info ..."; compare case-insensitively.
-      std::string lower = line;
-      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      if (lower.find(want + " ") == std::string::npos && lower.find(want + "\t") == std::string::npos) continue;
+  std::string text;  // not yet taken apart: ends where the last line taken began
+  bool at_end = true;
+  constexpr std::streamoff kBlock = 64 * 1024;
+  while (pos > 0 && last.size() < q.lines) {
+    const std::streamoff n = std::min(kBlock, pos);
+    pos -= n;
+    std::string block(static_cast<size_t>(n), '\0');
+    in.seekg(pos);
+    if (!in.read(block.data(), n)) return io_error("cannot read " + path);
+    text.insert(0, block);
+    if (at_end) {
+      if (!text.empty() && text.back() == '\n') text.pop_back();  // the final newline ends the last line
+      at_end = false;
     }
-    last.push_back(std::move(line));
-    if (last.size() > q.lines) last.pop_front();
+    // Every line after a newline is whole; the text before the first newline
+    // may continue in the block before.
+    for (size_t nl; last.size() < q.lines && (nl = text.rfind('\n')) != std::string::npos;) {
+      std::string line = text.substr(nl + 1);
+      text.resize(nl);
+      if (matches(line)) last.push_front(std::move(line));
+    }
   }
+  if (pos == 0 && last.size() < q.lines && !text.empty() && matches(text)) last.push_front(text);
   return std::vector<std::string>(last.begin(), last.end());
 }
 

@@ -12,6 +12,7 @@
 #include "codec/dagpb.h"
 #include "codec/unixfs_pb.h"
 #include "dag/dag.h"
+#include "dashboard/assets.h"
 #include "multiformats/multicodec.h"
 #include "unixfs/exporter.h"
 
@@ -56,6 +57,33 @@ std::string html_escape(std::string_view s) {
     }
   }
   return out;
+}
+
+// Bytes as people read them: "812 B", "1.5 KiB", "23 MiB".
+std::string human_size(uint64_t n) {
+  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (n < 1024) return std::to_string(n) + " B";
+  double v = static_cast<double>(n);
+  size_t u = 0;
+  while (v >= 1024 && u + 1 < std::size(kUnits)) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, kUnits[u]);
+  return buf;
+}
+
+// The listing page's style: the dashboard's theme (light or dark, from the
+// system), and a little layout of its own. Inline: a listing is one request.
+const std::string& listing_css() {
+  static const std::string css = [] {
+    std::string out;
+    if (const auto* theme = dashboard::find_asset("theme.css")) out.assign(theme->raw);
+    out += "main.listing{max-width:1100px;margin:0 auto;padding:1.25rem}td a{word-break:break-all}";
+    return out;
+  }();
+  return css;
 }
 
 std::string lower(std::string_view s) {
@@ -723,28 +751,52 @@ class Gateway {
     return r;
   }
 
+  // A directory as an HTML page in the dashboard's theme: breadcrumbs, a
+  // parent link, names, human-readable sizes and CIDs. Names come from the
+  // DAG and are untrusted: every one is HTML-escaped, and percent-encoded
+  // (a '/' included) where it becomes part of a link.
   Result<http::Response> listing(const http::Request& req, const Cid& cid, const std::vector<std::string>& segs,
                                  Headers h) {
-    const std::string etag = "\"DirIndex-ipfskit1_CID-" + cid.to_string() + "\"";
+    const std::string etag = "\"DirIndex-ipfskit2_CID-" + cid.to_string() + "\"";
     if (etag_matches(req, etag)) return not_modified(std::move(h), etag);
-    std::string shown = "/ipfs";
-    for (const auto& s : segs) shown += "/" + s;
-    std::string html =
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + html_escape(shown) +
-        "/</title><style>body{font-family:sans-serif}td{padding:2px 12px}.cid{color:#888;font-family:monospace}</style>"
-        "</head><body>\n<h1>Index of " + html_escape(shown) + "/</h1>\n<p class=\"cid\">" + cid.to_string() +
-        "</p>\n<table>\n";
-    if (segs.size() > 1) html += "<tr><td><a href=\"../\">..</a></td><td></td><td></td></tr>\n";
-    TRY_STATUS(node().ls(cid, [&](const unixfs::DirEntry& e) -> Status {
-      std::string href = http::percent_encode_path(e.name);
-      // A name with a slash would be a path; percent_encode_path keeps '/'.
+    auto segment_href = [](const std::string& seg) {
+      std::string href = http::percent_encode_path(seg);
       std::string::size_type at;
       while ((at = href.find('/')) != std::string::npos) href.replace(at, 1, "%2F");
-      html += "<tr><td><a href=\"./" + html_escape(href) + "\">" + html_escape(e.name) + "</a></td><td class=\"cid\">" +
-              e.cid.to_string() + "</td><td>" + std::to_string(e.tsize) + "</td></tr>\n";
+      return href;
+    };
+    std::string shown = "/ipfs";
+    for (const auto& seg : segs) shown += "/" + seg;
+    std::string html =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<link rel=\"icon\" href=\"data:,\"><title>" + html_escape(shown) +
+        "/</title>\n<style>" + listing_css() + "</style></head>\n<body><main class=\"listing\">\n"
+        "<nav aria-label=\"Breadcrumb\"><ol class=\"crumbs\"><li>ipfs</li>";
+    std::string href = "/ipfs";
+    for (size_t i = 0; i < segs.size(); ++i) {
+      href += "/" + segment_href(segs[i]);
+      const std::string label = i == 0 && segs[i].size() > 20 ? segs[i].substr(0, 10) + "\xe2\x80\xa6" + segs[i].substr(segs[i].size() - 8) : segs[i];
+      if (i + 1 == segs.size()) html += "<li aria-current=\"page\" title=\"" + html_escape(segs[i]) + "\">" + html_escape(label) + "</li>";
+      else html += "<li><a href=\"" + html_escape(href) + "/\" title=\"" + html_escape(segs[i]) + "\">" + html_escape(label) + "</a></li>";
+    }
+    html += "</ol></nav>\n<h1>Index of " + html_escape(segs.size() > 1 ? segs.back() : std::string("/")) + "</h1>\n"
+            "<p class=\"muted\">Directory <a class=\"cid\" href=\"/ipfs/" + cid.to_string() + "/\">" + cid.to_string() +
+            "</a></p>\n<table>\n<thead><tr><th scope=\"col\">Name</th><th scope=\"col\" class=\"num\">Size</th>"
+            "<th scope=\"col\">CID</th></tr></thead>\n<tbody>\n";
+    if (segs.size() > 1) html += "<tr><td><a href=\"../\" rel=\"up\">..</a> <span class=\"muted\">(parent)</span></td><td></td><td></td></tr>\n";
+    size_t entries = 0;
+    uint64_t total = 0;
+    TRY_STATUS(node().ls(cid, [&](const unixfs::DirEntry& e) -> Status {
+      ++entries;
+      total += e.tsize;
+      html += "<tr><td><a href=\"./" + html_escape(segment_href(e.name)) + "\">" + html_escape(e.name) +
+              "</a></td><td class=\"num\" title=\"" + std::to_string(e.tsize) + " bytes\">" + human_size(e.tsize) +
+              "</td><td><a class=\"cid\" href=\"/ipfs/" + e.cid.to_string() + "\">" + e.cid.to_string() + "</a></td></tr>\n";
       return {};
     }));
-    html += "</table>\n</body></html>\n";
+    html += "</tbody>\n</table>\n<p class=\"muted\">" + std::to_string(entries) + (entries == 1 ? " entry, " : " entries, ") +
+            human_size(total) + " in all (sizes include the DAG's own blocks)</p>\n</main></body></html>\n";
     http::Response r;
     r.headers = std::move(h);
     // Generated HTML may change with the template: revalidate rather than immutable.
@@ -752,6 +804,7 @@ class Gateway {
       if (k == "Cache-Control") v = "public, max-age=604800";
     r.headers.emplace_back("Etag", etag);
     r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     r.body = std::move(html);
     return r;
   }

@@ -136,6 +136,8 @@ Status send_all(int fd, ByteView data, int timeout_seconds) {
 
 // ---- server internals ----
 
+class PushChannel;
+
 struct Server::Impl {
   std::string name;
   Limits limits;
@@ -156,6 +158,15 @@ struct Server::Impl {
   std::atomic<size_t> in_flight{0};
   std::atomic<bool> stopping{false};
   Sendfile sendfile = Sendfile::kToOtherHosts;
+  // Open push responses, so that stop() can end them.
+  std::mutex push_mu;
+  std::vector<std::weak_ptr<PushChannel>> pushes;
+
+  void add_push(const std::shared_ptr<PushChannel>& p);
+  // Ends every push response (gracefully, or at once when `drop`).
+  void close_pushes(bool drop);
+  // True while a push response still has bytes to write.
+  bool pushes_unfinished();
 
   const Route* find(const std::string& method, const std::string& path) const {
     const Route* best = nullptr;
@@ -472,8 +483,26 @@ class Session : public std::enable_shared_from_this<Session> {
       // The body is already read: hand the rest to a worker.
       return run_stream_after_body(std::move(r.stream));
     }
+    if (r.push) return start_push(std::move(r));
     finish_with(std::move(r), !keep_alive_);
   }
+
+  // A push response: the header now, then whatever the stream's owner sends,
+  // until it closes the stream or the client goes.
+  void start_push(Response r);
+
+ public:  // for the PushChannel of this session
+  net::any_io_executor executor() { return stream_.get_executor(); }
+  beast::tcp_stream& stream() { return stream_; }
+  const Limits& limits() const { return s_.limits; }
+  // Done with a push response: it no longer holds up a graceful stop.
+  void push_started(int status) {
+    observe(status, 0);
+    request_done();
+  }
+  void close_connection() { close(); }
+
+ private:
 
   // Sends a complete response; closes afterwards when `close_after`.
   void finish_with(Response r, bool close_after) {
@@ -638,6 +667,185 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+// The stream of a push response. Bytes queue under a mutex; one write at a
+// time runs on the connection's I/O thread, with the idle timeout as its
+// deadline. A read is kept pending on the socket only to notice the client
+// closing it. The channel holds its session until it ends, and lets go of
+// it then, so a stream kept by its owner never outlives the server's state.
+class PushChannel final : public PushStream, public std::enable_shared_from_this<PushChannel> {
+ public:
+  PushChannel(std::shared_ptr<Session> session, size_t limit, std::string header)
+      : session_(std::move(session)), limit_(limit), pending_(std::move(header)) {}
+
+  bool send(std::string data) override {
+    std::lock_guard lock(mu_);
+    if (closed_ || ending_) return false;
+    if (data.empty()) return true;
+    if (queued_ + data.size() > limit_) {
+      fail_locked();
+      return false;
+    }
+    char size[24];
+    int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    pending_.append(size, static_cast<size_t>(n));
+    pending_ += data;
+    pending_ += "\r\n";
+    queued_ += data.size();
+    kick_locked();
+    return true;
+  }
+
+  void close() override {
+    std::lock_guard lock(mu_);
+    if (closed_ || ending_) return;
+    ending_ = true;
+    pending_ += "0\r\n\r\n";
+    kick_locked();
+  }
+
+  bool closed() const override {
+    std::lock_guard lock(mu_);
+    return closed_ || ending_;
+  }
+
+  // True once the connection is done with (written out, or dropped).
+  bool finished() const {
+    std::lock_guard lock(mu_);
+    return closed_;
+  }
+
+  // Ends at once, without writing what is queued.
+  void drop() {
+    std::lock_guard lock(mu_);
+    fail_locked();
+  }
+
+  // Starts the first write and the read that notices a client leaving.
+  void start() {
+    {
+      std::lock_guard lock(mu_);
+      kick_locked();
+    }
+    read_next();
+  }
+
+ private:
+  void kick_locked() {
+    if (writing_ || !session_) return;
+    writing_ = true;
+    net::post(session_->executor(), [self = shared_from_this()] { self->write_next(); });
+  }
+
+  // Closed by error or by the server: the socket is closed on its own thread
+  // and the session let go of.
+  void fail_locked() {
+    if (closed_) return;
+    closed_ = true;
+    pending_.clear();
+    if (auto s = std::move(session_)) {
+      session_.reset();
+      net::post(s->executor(), [s] { s->close_connection(); });
+    }
+  }
+
+  void write_next() {
+    std::shared_ptr<Session> s;
+    {
+      std::lock_guard lock(mu_);
+      if (closed_ || !session_) {
+        writing_ = false;
+        return;
+      }
+      if (pending_.empty()) {
+        writing_ = false;
+        if (ending_) fail_locked();  // everything written, the last chunk too
+        return;
+      }
+      in_write_.swap(pending_);
+      pending_.clear();
+      queued_ = 0;
+      s = session_;
+    }
+    s->stream().expires_after(std::chrono::seconds(s->limits().idle_timeout_seconds));
+    net::async_write(s->stream(), net::buffer(in_write_),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) return self->drop();
+                       self->write_next();
+                     });
+  }
+
+  void read_next() {
+    std::shared_ptr<Session> s;
+    {
+      std::lock_guard lock(mu_);
+      if (closed_ || !session_) return;
+      s = session_;
+    }
+    s->stream().socket().async_read_some(net::buffer(read_buf_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->drop();  // the client closed (or reset) its connection
+      self->read_next();              // anything a client sends now is ignored
+    });
+  }
+
+  mutable std::mutex mu_;
+  std::shared_ptr<Session> session_;
+  const size_t limit_;
+  std::string pending_, in_write_;
+  size_t queued_ = 0;
+  bool writing_ = false, ending_ = false, closed_ = false;
+  char read_buf_[512];
+};
+
+namespace {
+
+void Session::start_push(Response r) {
+  std::string h = "HTTP/1.1 " + std::to_string(r.status) + " " + std::string(reason(r.status)) + "\r\n";
+  bool has_server = false;
+  for (const auto& [k, v] : r.headers) {
+    h += k + ": " + v + "\r\n";
+    if (beast::iequals(k, "server")) has_server = true;
+  }
+  if (!has_server) h += "Server: ipfs-kit\r\n";
+  h += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  stream_.expires_never();
+  auto channel = std::make_shared<PushChannel>(shared_from_this(), r.push_queue_limit, std::move(h));
+  s_.add_push(channel);
+  push_started(r.status);
+  channel->start();
+  if (s_.stopping) channel->close();
+  try {
+    r.push(channel);
+  } catch (const std::exception&) {
+    channel->drop();
+  }
+}
+
+}  // namespace
+
+void Server::Impl::add_push(const std::shared_ptr<PushChannel>& p) {
+  std::lock_guard lock(push_mu);
+  std::erase_if(pushes, [](const std::weak_ptr<PushChannel>& w) { return w.expired(); });
+  pushes.push_back(p);
+}
+
+void Server::Impl::close_pushes(bool drop) {
+  std::vector<std::shared_ptr<PushChannel>> open;
+  {
+    std::lock_guard lock(push_mu);
+    for (auto& w : pushes)
+      if (auto p = w.lock()) open.push_back(std::move(p));
+    if (drop) pushes.clear();
+  }
+  for (auto& p : open) drop ? p->drop() : p->close();
+}
+
+bool Server::Impl::pushes_unfinished() {
+  std::lock_guard lock(push_mu);
+  for (auto& w : pushes)
+    if (auto p = w.lock(); p && !p->finished()) return true;
+  return false;
+}
+
 void Server::Impl::do_accept() {
   net::io_context& peer = *contexts[next_context++ % contexts.size()];
   acceptor->async_accept(peer, [this](beast::error_code ec, tcp::socket socket) {
@@ -730,14 +938,18 @@ void Server::stop(int grace_seconds) {
       if (impl_->acceptor) impl_->acceptor->close(ec);
     });
   }
+  // Open push responses end now (their clients see a complete response).
+  impl_->close_pushes(false);
   // Let requests in flight finish.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_seconds);
-  while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline)
+  while ((impl_->in_flight > 0 || impl_->pushes_unfinished()) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   impl_->work.clear();
   for (auto& c : impl_->contexts) c->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  // Push streams their owners still hold let go of their sessions now.
+  impl_->close_pushes(true);
   impl_->workers.reset();
   impl_->acceptor.reset();
   // Sessions still queued in the contexts are destroyed here, while the

@@ -7,7 +7,10 @@
 //    status document);
 //  - "streaming" routes run on a worker thread, where they read the body as a
 //    stream and write the response piece by piece (uploads, downloads,
-//    streamed JSON). An inline handler may also hand off to streaming.
+//    streamed JSON). An inline handler may also hand off to streaming;
+//  - "push" responses (an inline handler's Response::push) stay open without
+//    holding any thread: others write to them when they have something to
+//    say (server-sent events to many open dashboards at once).
 //
 // Every connection is bounded: header size, body size (per route), idle and
 // read timeouts, and a cap on the number of connections. A malformed request
@@ -59,6 +62,23 @@ struct Request {
 class Exchange;
 using StreamFn = std::function<void(Exchange&)>;
 
+// A response body that others write over time (see Response::push). Safe to
+// use from any thread; the bytes are written in order on the connection's
+// I/O thread, so no thread waits on a slow client.
+class PushStream {
+ public:
+  virtual ~PushStream() = default;
+  // Queues bytes for the client. False once the stream is closed: the client
+  // left, the server is stopping, a write took longer than the idle timeout,
+  // or the client fell more than the response's `push_queue_limit` bytes
+  // behind (a slow reader is dropped rather than buffered without bound).
+  virtual bool send(std::string data) = 0;
+  // Ends the response once what is queued is written; the connection closes.
+  virtual void close() = 0;
+  virtual bool closed() const = 0;
+};
+using PushFn = std::function<void(std::shared_ptr<PushStream>)>;
+
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -69,6 +89,12 @@ struct Response {
   // For HEAD requests answered without a body: the Content-Length a GET
   // would have had.
   std::optional<uint64_t> head_length;
+  // When set (inline routes only), the status and headers are sent with a
+  // chunked body that stays open, and `push` is called at once, on the I/O
+  // thread, with the stream to keep and write to (`body` is ignored). The
+  // connection closes when the stream ends.
+  PushFn push;
+  size_t push_queue_limit = 1 << 20;
 
   static Response text(int status, std::string body, std::string type = "text/plain; charset=utf-8");
   static Response json(int status, std::string body) { return text(status, std::move(body), "application/json"); }

@@ -576,6 +576,7 @@ Listener::Listener(Server& mcp, ListenerOptions options)
   http_->set_filter([this](const http::Request& req) { return filter(req); });
   register_mcp_routes(*http_, mcp_, open_streams_, static_cast<int>(std::max<size_t>(1, o_.workers / 2)));
   register_rest_routes(*http_, mcp_);
+  dashboard_ = dashboard::Dashboard::attach(*http_, mcp_.client(), {o_.token, {}});
 }
 
 Listener::~Listener() { stop(); }
@@ -597,6 +598,7 @@ Status Listener::listen() {
 void Listener::start() { http_->start(o_.io_threads, o_.workers); }
 
 void Listener::stop() {
+  if (dashboard_) dashboard_->stop();
   if (http_) http_->stop(2);
 }
 
@@ -635,7 +637,8 @@ std::optional<http::Response> Listener::filter(const http::Request& req) const {
   if (!token.empty()) {
     auto auth = req.header("authorization");
     if (!(auth && auth->size() > 7 && strncasecmp(auth->c_str(), "Bearer ", 7) == 0 &&
-          constant_time_equal(std::string_view(*auth).substr(7), token))) {
+          constant_time_equal(std::string_view(*auth).substr(7), token)) &&
+        !(dashboard_ && dashboard_->admits(req))) {  // the dashboard's page, sign-in and session cookie
       http::Response r = json_response(
           401, rpc_error_body(nullptr, rpc::kServerError,
                               auth ? "Unauthorized: invalid token" : "Unauthorized: send Authorization: Bearer <daemon.api_token>"));

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "dashboard/dashboard.h"
 #include "http/server.h"
 #include "mcp/server.h"
 
@@ -73,6 +74,7 @@ class Listener {
   std::string bound_host_;
   uint16_t port_ = 0;
   std::shared_ptr<std::atomic<int>> open_streams_;
+  std::unique_ptr<dashboard::Dashboard> dashboard_;  // at / (src/dashboard)
 };
 
 // Registers /mcp on any HTTP server (the Listener does; tests may too).
