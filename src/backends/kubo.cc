@@ -8,6 +8,8 @@
 // re-hashed: a replica is counted only once its bytes came back right.
 // Reads ask the node not to go to the network (offline=true), so a block
 // the node does not hold is reported missing rather than fetched.
+#include <mutex>
+
 #include "backends/transfer.h"
 #include "backends/types.h"
 #include "multiformats/multicodec.h"
@@ -124,7 +126,14 @@ class KuboBackend final : public Backend {
     }
     std::vector<std::pair<std::string, std::string>> params = {{"arg", spec.cid.to_string()}, {"recursive", "true"}};
     if (!spec.name.empty()) params.emplace_back("name", spec.name);
-    if (!spec.meta.empty()) params.emplace_back("metadata", json(spec.meta).dump(-1, ' ', false, json::error_handler_t::replace));
+    // Pin metadata is ipfs-kit's (Kubo's pins carry a name only): sent to
+    // ipfs-kit nodes, and said to be dropped otherwise.
+    bool meta_kept = spec.meta.empty();
+    if (!spec.meta.empty() && TRY(keeps_metadata())) {
+      params.emplace_back("metadata", json(spec.meta).dump(-1, ' ', false, json::error_handler_t::replace));
+      meta_kept = true;
+    }
+    if (!meta_kept) receipt.details["metadata"] = "not kept: Kubo pins carry a name only";
     json pinned = TRY(rpc_json("pin/add", params, std::chrono::milliseconds(0)));
     bool listed = false;
     if (pinned.contains("Pins") && pinned["Pins"].is_array())
@@ -305,9 +314,23 @@ class KuboBackend final : public Backend {
     return corruption(label() + ": pin/ls sent an unexpected object");
   }
 
+  // Whether the node is an ipfs-kit daemon (which keeps pin metadata): its
+  // `version` names ipfs-kit's repository. Asked once.
+  Result<bool> keeps_metadata() {
+    std::lock_guard lock(kind_mu_);
+    if (!is_ipfs_kit_) {
+      json v = TRY(rpc_json("version", {}, timeout_));
+      const std::string repo = v.is_object() && v.contains("Repo") && v["Repo"].is_string() ? v["Repo"].get<std::string>() : "";
+      is_ipfs_kit_ = repo.rfind("ipfs-kit", 0) == 0;
+    }
+    return *is_ipfs_kit_;
+  }
+
   std::string rpc_, gateway_, auth_;
   std::chrono::milliseconds timeout_;
   SessionPool sessions_;
+  std::mutex kind_mu_;
+  std::optional<bool> is_ipfs_kit_;
 };
 
 }  // namespace
