@@ -100,7 +100,7 @@ Status RemoteClient::rpc_lines(const std::string& command, const Params& params,
     path += sep + client::url_encode(k) + "=" + client::url_encode(v);
     sep = '&';
   }
-  client::LineSplitter lines([&](std::string_view line) -> Status {
+  LineSplitter lines([&](std::string_view line) -> Status {
     auto j = json::parse(line, nullptr, false);
     if (j.is_discarded()) return tl::unexpected(malformed(command));
     return on_line(j);

@@ -29,6 +29,7 @@
 #include "base/bytes.h"
 #include "base/cancel.h"
 #include "base/error.h"
+#include "base/line_splitter.h"
 
 namespace ipfskit::backends {
 
@@ -133,21 +134,6 @@ class SessionPool {
   void give_back(std::unique_ptr<HttpSession> s);
   std::mutex mu_;
   std::vector<std::unique_ptr<HttpSession>> idle_;
-};
-
-// Splits a streamed body into lines (JSON lines from Kubo's RPC and
-// Cluster's REST API); each line is at most `max_line` bytes.
-class LineSplitter {
- public:
-  explicit LineSplitter(std::function<Status(std::string_view)> on_line, size_t max_line = 1 << 20)
-      : on_line_(std::move(on_line)), max_line_(max_line) {}
-  Status feed(ByteView data);
-  Status finish();
-
- private:
-  std::function<Status(std::string_view)> on_line_;
-  size_t max_line_;
-  std::string pending_;
 };
 
 // The value of an Authorization header for a configured token: "user:pass"

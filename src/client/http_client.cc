@@ -155,28 +155,6 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
-Status LineSplitter::feed(ByteView data) {
-  pending_.append(reinterpret_cast<const char*>(data.data()), data.size());
-  size_t start = 0;
-  for (;;) {
-    size_t nl = pending_.find('\n', start);
-    if (nl == std::string::npos) break;
-    std::string_view line(pending_.data() + start, nl - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!line.empty()) TRY_STATUS(on_line_(line));
-    start = nl + 1;
-  }
-  pending_.erase(0, start);
-  return {};
-}
-
-Status LineSplitter::finish() {
-  if (pending_.empty()) return {};
-  std::string rest = std::move(pending_);
-  pending_.clear();
-  return on_line_(rest);
-}
-
 Error rpc_error(const Response& r) {
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   std::string message;

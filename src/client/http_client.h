@@ -11,6 +11,7 @@
 
 #include "base/bytes.h"
 #include "base/error.h"
+#include "base/line_splitter.h"
 
 namespace ipfskit::client {
 
@@ -55,18 +56,6 @@ class HttpClient {
 
 // Percent-encodes a query parameter value.
 std::string url_encode(std::string_view s);
-
-// Splits a byte stream into lines (JSON lines from the RPC).
-class LineSplitter {
- public:
-  explicit LineSplitter(std::function<Status(std::string_view)> on_line) : on_line_(std::move(on_line)) {}
-  Status feed(ByteView data);
-  Status finish();
-
- private:
-  std::function<Status(std::string_view)> on_line_;
-  std::string pending_;
-};
 
 // The RPC's error object {"Message": ...} as an Error (or the raw body).
 Error rpc_error(const Response& r);

@@ -192,44 +192,16 @@ std::vector<Tool> build_table() {
   add({"cat", "Read a file",
        "Read a file's bytes (Kubo's `ipfs cat`), as text when they are UTF-8 or as base64. At most "
        "mcp's content limit per call: read large files in pieces with offset and length (eof says when done).",
-       s::object({{"path", path_in},
-                  {"offset", s::integer("first byte to read (default 0)", 0, INT64_MAX)},
-                  {"length", s::integer("bytes to read (default and maximum: the content limit, 1 MiB)", 0, INT64_MAX)},
-                  {"encoding", encoding_out()}},
-                 {"path"}),
-       s::object({{"cid", s::string("the file's CID")},
-                  {"offset", s::integer("first byte returned", 0, INT64_MAX)},
-                  {"length", s::integer("bytes returned", 0, INT64_MAX)},
-                  {"size", s::integer("the file's size", 0, INT64_MAX)},
-                  {"eof", s::boolean("true when the returned bytes reach the end of the file", true)},
-                  {"encoding", s::enumeration("how `content` is encoded", {"text", "base64"})},
-                  {"content", s::string("the bytes")}},
-                 {"cid", "offset", "length", "size", "eof", "encoding", "content"}),
+       ranged_read_input(path_in), ranged_read_output(),
        true, false, true,
        [](const json& a, ToolEnv& env) -> Result<json> {
          const std::string path = a["path"].get<std::string>();
          unixfs::NodeInfo info = TRY(env.client->stat(path));
          if (info.kind == unixfs::NodeKind::kDirectory || info.kind == unixfs::NodeKind::kHAMTDirectory)
            return invalid_argument(path + " is a directory: list it with the ls tool");
-         const uint64_t offset = static_cast<uint64_t>(opt_int(a, "offset").value_or(0));
-         const uint64_t limit = env.policy->max_content_bytes;
-         uint64_t length = static_cast<uint64_t>(opt_int(a, "length").value_or(static_cast<int64_t>(limit)));
-         if (length > limit) length = limit;
-         if (offset > info.size)
-           return invalid_argument("offset " + std::to_string(offset) + " is past the end of the file (" +
-                                   std::to_string(info.size) + " bytes)");
-         length = std::min(length, info.size - offset);
-         Bytes out;
-         if (length > 0) {
-           TRY_STATUS(env.client->cat(path, offset, length, [&](ByteView piece) -> Status {
-             TRY_STATUS(check_cancel(env.cancel, "cat"));
-             out.insert(out.end(), piece.begin(), piece.end());
-             return {};
-           }));
-         }
-         EncodedContent c = TRY(encode_content(out, arg_string(a, "encoding", "auto")));
-         return json{{"cid", info.cid.to_string()}, {"offset", offset}, {"length", out.size()}, {"size", info.size},
-                     {"eof", offset + out.size() >= info.size}, {"encoding", c.encoding}, {"content", std::move(c.content)}};
+         return read_range(a, env, info.cid, info.size, "cat", [&](uint64_t off, uint64_t len, const auto& sink) {
+           return env.client->cat(path, off, len, sink);
+         });
        }});
 
   add({"ls", "List a directory", "List a directory's entries (Kubo's `ipfs ls`), a page at a time.",

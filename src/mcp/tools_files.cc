@@ -110,41 +110,14 @@ void add_files_tools(std::vector<Tool>& t) {
   add({"files_read", "Read an MFS file",
        "A file's bytes (`ipfs files read`), as text when they are UTF-8 or as base64, at most the content limit per "
        "call: read large files in pieces with offset and length (eof says when done).",
-       s::object({{"path", any_path},
-                  {"offset", s::integer("first byte to read (default 0)", 0, INT64_MAX)},
-                  {"length", s::integer("bytes to read (default and maximum: the content limit)", 0, INT64_MAX)},
-                  {"encoding", encoding_out()}},
-                 {"path"}),
-       s::object({{"cid", s::string("the file's CID")},
-                  {"offset", s::integer("first byte returned", 0, INT64_MAX)},
-                  {"length", s::integer("bytes returned", 0, INT64_MAX)},
-                  {"size", s::integer("the file's size", 0, INT64_MAX)},
-                  {"eof", s::boolean("true when the returned bytes reach the end of the file", true)},
-                  {"encoding", s::enumeration("how `content` is encoded", {"text", "base64"})},
-                  {"content", s::string("the bytes")}},
-                 {"cid", "offset", "length", "size", "eof", "encoding", "content"}),
+       ranged_read_input(any_path), ranged_read_output(),
        true, false, true, [](const json& a, ToolEnv& env) -> Result<json> {
          const std::string path = a["path"].get<std::string>();
          mfs::Stat st = TRY(env.client->files_stat(path));
          if (st.type == "directory") return invalid_argument(path + " is a directory: list it with files_ls");
-         const uint64_t offset = static_cast<uint64_t>(opt_int(a, "offset").value_or(0));
-         const uint64_t limit = env.policy->max_content_bytes;
-         uint64_t length = std::min<uint64_t>(static_cast<uint64_t>(opt_int(a, "length").value_or(static_cast<int64_t>(limit))), limit);
-         if (offset > st.size)
-           return invalid_argument("offset " + std::to_string(offset) + " is past the end of the file (" +
-                                   std::to_string(st.size) + " bytes)");
-         length = std::min(length, st.size - offset);
-         Bytes out;
-         if (length > 0) {
-           TRY_STATUS(env.client->files_read(path, offset, length, [&](ByteView piece) -> Status {
-             TRY_STATUS(check_cancel(env.cancel, "files read"));
-             out.insert(out.end(), piece.begin(), piece.end());
-             return {};
-           }));
-         }
-         EncodedContent c = TRY(encode_content(out, arg_string(a, "encoding", "auto")));
-         return json{{"cid", st.cid.to_string()}, {"offset", offset}, {"length", out.size()}, {"size", st.size},
-                     {"eof", offset + out.size() >= st.size}, {"encoding", c.encoding}, {"content", std::move(c.content)}};
+         return read_range(a, env, st.cid, st.size, "files read", [&](uint64_t off, uint64_t len, const auto& sink) {
+           return env.client->files_read(path, off, len, sink);
+         });
        }});
 
   add({"files_write", "Write an MFS file",

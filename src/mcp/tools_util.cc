@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "base/cancel.h"
 #include "base/utf8.h"
 #include "mcp/tools.h"
 #include "multiformats/multibase.h"
@@ -145,6 +146,47 @@ json next_cursor_prop() { return schema::string("present when there are more ite
 
 json encoding_out() {
   return schema::enumeration("auto: text when the bytes are UTF-8, else base64", {"auto", "text", "base64"}, "auto");
+}
+
+json ranged_read_input(const json& path_schema) {
+  return schema::object({{"path", path_schema},
+                         {"offset", schema::integer("first byte to read (default 0)", 0, INT64_MAX)},
+                         {"length", schema::integer("bytes to read (default and maximum: the content limit, 1 MiB)", 0, INT64_MAX)},
+                         {"encoding", encoding_out()}},
+                        {"path"});
+}
+
+json ranged_read_output() {
+  return schema::object({{"cid", schema::string("the file's CID")},
+                         {"offset", schema::integer("first byte returned", 0, INT64_MAX)},
+                         {"length", schema::integer("bytes returned", 0, INT64_MAX)},
+                         {"size", schema::integer("the file's size", 0, INT64_MAX)},
+                         {"eof", schema::boolean("true when the returned bytes reach the end of the file", true)},
+                         {"encoding", schema::enumeration("how `content` is encoded", {"text", "base64"})},
+                         {"content", schema::string("the bytes")}},
+                        {"cid", "offset", "length", "size", "eof", "encoding", "content"});
+}
+
+Result<json> read_range(const json& a, ToolEnv& env, const Cid& cid, uint64_t size, const char* what,
+                        const RangeReader& read) {
+  const uint64_t offset = static_cast<uint64_t>(opt_int(a, "offset").value_or(0));
+  const uint64_t limit = env.policy->max_content_bytes;
+  uint64_t length = std::min<uint64_t>(static_cast<uint64_t>(opt_int(a, "length").value_or(static_cast<int64_t>(limit))), limit);
+  if (offset > size)
+    return invalid_argument("offset " + std::to_string(offset) + " is past the end of the file (" + std::to_string(size) +
+                            " bytes)");
+  length = std::min(length, size - offset);
+  Bytes out;
+  if (length > 0) {
+    TRY_STATUS(read(offset, length, [&](ByteView piece) -> Status {
+      TRY_STATUS(check_cancel(env.cancel, what));
+      out.insert(out.end(), piece.begin(), piece.end());
+      return {};
+    }));
+  }
+  EncodedContent c = TRY(encode_content(out, arg_string(a, "encoding", "auto")));
+  return json{{"cid", cid.to_string()}, {"offset", offset}, {"length", out.size()}, {"size", size},
+              {"eof", offset + out.size() >= size}, {"encoding", c.encoding}, {"content", std::move(c.content)}};
 }
 
 Result<Bytes> content_arg(const json& a, const char* key, const Policy& p) {

@@ -1,6 +1,7 @@
 // Helpers shared by the tool and resource tables (internal to src/mcp).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,6 +92,19 @@ nlohmann::json page_props();
 nlohmann::json with(nlohmann::json props, const nlohmann::json& more);
 nlohmann::json next_cursor_prop();
 nlohmann::json encoding_out();
+
+// ---- ranged reads (cat, files_read) ----
+// A file's bytes a piece at a time: {path, offset, length, encoding} in,
+// {cid, offset, length, size, eof, encoding, content} out, at most the
+// policy's content limit per call.
+nlohmann::json ranged_read_input(const nlohmann::json& path_schema);
+nlohmann::json ranged_read_output();
+// Reads `length` bytes at `offset`, handing each piece to the sink.
+using RangeReader = std::function<Status(uint64_t offset, uint64_t length, const std::function<Status(ByteView)>& sink)>;
+// Clamps the requested range to the file and the limit, reads it through
+// `read` (checking for cancellation between pieces) and encodes the result.
+Result<nlohmann::json> read_range(const nlohmann::json& a, ToolEnv& env, const Cid& cid, uint64_t size,
+                                  const char* what, const RangeReader& read);
 
 // The MFS tools (tools_files.cc), added to the table by tools.cc.
 void add_files_tools(std::vector<Tool>& table);

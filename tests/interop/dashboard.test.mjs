@@ -254,7 +254,7 @@ test('a backend stopped from the CLI turns stopped on the open page within two p
   // Started again from the page: the daemon serves again.
   await page.click(`${row} button[data-action="start"]`)
   await page.waitForSelector(`${row} [data-health="healthy"]`, { timeout: 5000 })
-  assert.match(daemon.kit('backend', 'list'), /ipfs\s+embedded\s+yes\s+yes\s+healthy/)
+  assert.match(daemon.kit('backend', 'list'), /^ipfs\s+ipfs\s+yes\s+yes\s+healthy/m)
   assert.deepEqual(problems, [])
   await page.close()
 })
