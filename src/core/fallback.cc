@@ -50,8 +50,11 @@ Result<Bytes> ReadThroughSource::get(const Cid& cid) {
   auto fetched = fallback->fetch(cid);
   if (!fetched) {
     // The repository's own error first: "block not found: X", then why no
-    // backend could help.
-    return make_error(fetched.error().code(), local.error().message() + "; " + fetched.error().message());
+    // backend could help. When no backend has it either, the repository's
+    // code stands: a corrupt copy here stays Corruption (EIO on the mount,
+    // exit 4), not NotFound.
+    const Code reported = fetched.error().code() == Code::kNotFound ? code : fetched.error().code();
+    return make_error(reported, local.error().message() + "; " + fetched.error().message());
   }
   // The fallback vouches for its bytes; we check anyway, as for any block
   // from outside the repository.
