@@ -199,7 +199,12 @@ class KuboBackend final : public Backend {
       req.headers.push_back("Accept: application/vnd.ipld.car");
       req.headers.push_back(kFallbackHeader);
       req.headers.push_back(kOnlyIfCachedHeader);
-      return verify_car_over_http(sessions_, req, root, label() + ": reading " + root.to_string() + " back", cancel);
+      const std::string what = label() + ": reading " + root.to_string() + " back";
+      // 412: only-if-cached and the node has no copy of the root (Kubo's gateway).
+      return verify_car_over_http(sessions_, req, root, what, cancel, [this, what, root](const HttpResponse& r) {
+        if (r.status == 412) return Error(Code::kNotFound, label() + " has no block " + root.to_string());
+        return http_error(what, r);
+      });
     }
     req = rpc_request("dag/export", {{"arg", root.to_string()}, {"offline", "true"}});
     return verify_car_over_http(sessions_, req, root, label() + ": reading " + root.to_string() + " back", cancel,
