@@ -61,8 +61,20 @@ std::vector<ReadSource> rank(std::vector<Candidate> candidates) {
 
 std::vector<ReadSource> RegistrySources::sources() {
   std::vector<Candidate> candidates;
-  for (auto& c : registry_.read_candidates()) candidates.push_back({{c.name, c.backend}, c.health, c.latency_ms});
+  std::string left_out;
+  for (auto& c : registry_.read_candidates()) {
+    if (c.health == Health::kUnhealthy)
+      left_out += (left_out.empty() ? "" : "; ") + c.name + ": " + backends::health_name(c.health);
+    candidates.push_back({{c.name, c.backend}, c.health, c.latency_ms});
+  }
+  std::lock_guard lock(mu_);
+  left_out_ = std::move(left_out);
   return rank(std::move(candidates));
+}
+
+std::string RegistrySources::left_out() {
+  std::lock_guard lock(mu_);
+  return left_out_;
 }
 
 // ---- the configuration, without a daemon ----
@@ -100,14 +112,23 @@ std::vector<ReadSource> ConfigSources::sources() {
   for (size_t i = 0; i < all_.size(); ++i) targets.push_back({all_[i].backend, busy_[i]});
   std::vector<backends::ProbeOutcome> outcomes = backends::probe_all(targets, o_.probe_timeout);
   std::vector<Candidate> candidates;
+  left_out_.clear();
   for (size_t i = 0; i < all_.size(); ++i) {
-    if (!outcomes[i].result) continue;
+    if (!outcomes[i].result) {
+      left_out_ += (left_out_.empty() ? "" : "; ") + all_[i].name + ": down (" + outcomes[i].result.error().message() + ")";
+      continue;
+    }
     candidates.push_back({all_[i], outcomes[i].result->warning.empty() ? Health::kHealthy : Health::kDegraded,
                           outcomes[i].latency_ms});
   }
   ranked_ = rank(std::move(candidates));
   probed_at_ = std::chrono::steady_clock::now();
   return ranked_;
+}
+
+std::string ConfigSources::left_out() {
+  std::lock_guard lock(mu_);
+  return left_out_;
 }
 
 Result<std::shared_ptr<backends::Backend>> configured_backend(const Config& config, const std::string& name,
@@ -143,9 +164,15 @@ BackendFallback::BackendFallback(std::shared_ptr<SourceList> list, BackendFallba
 
 Result<Bytes> BackendFallback::fetch(const Cid& cid) {
   std::vector<ReadSource> sources = list_->sources();
-  if (sources.empty()) return not_found("no healthy backend can serve blocks");
-  std::string tried;
-  bool unavailable = false, corrupt = false;
+  // Backends that are down may hold the block: Unavailable rather than
+  // NotFound when nobody else has it.
+  const std::string down = list_->left_out();
+  if (sources.empty()) {
+    if (down.empty()) return not_found("no backend can serve blocks");
+    return make_error(Code::kUnavailable, "no healthy backend can serve blocks (" + down + ")");
+  }
+  std::string tried = down;
+  bool unavailable = !down.empty(), corrupt = false;
   auto note = [&](const std::string& name, const std::string& what) {
     tried += (tried.empty() ? "" : "; ") + name + ": " + what;
   };

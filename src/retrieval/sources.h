@@ -24,7 +24,8 @@
 // Errors when no source delivers: NotFound when every source that answered
 // said it does not have the block (or there is none), Corruption when one
 // sent bad bytes and none good ones, Unavailable when a source could not be
-// asked (the block may be there). The message names each source's answer.
+// asked or was left out as down (the block may be there). The message names
+// each source's answer.
 //
 // Thread safety: every method may be called from several threads at once.
 #pragma once
@@ -56,6 +57,9 @@ class SourceList {
   virtual ~SourceList() = default;
   // The sources to try, best first (may be empty).
   virtual std::vector<ReadSource> sources() = 0;
+  // The backends left out of the last sources() because they are down
+  // ("name: why; ..."), "" when none: the block may be there.
+  virtual std::string left_out() { return ""; }
 };
 
 // Ranks candidates: healthy (by latency), then degraded (by latency), then
@@ -72,9 +76,12 @@ class RegistrySources : public SourceList {
  public:
   explicit RegistrySources(backends::Registry& registry) : registry_(registry) {}
   std::vector<ReadSource> sources() override;
+  std::string left_out() override;
 
  private:
   backends::Registry& registry_;
+  std::mutex mu_;
+  std::string left_out_;
 };
 
 struct ConfigSourcesOptions {
@@ -88,6 +95,7 @@ class ConfigSources : public SourceList {
  public:
   ConfigSources(Config config, ConfigSourcesOptions options);
   std::vector<ReadSource> sources() override;
+  std::string left_out() override;
 
  private:
   Config config_;
@@ -97,6 +105,7 @@ class ConfigSources : public SourceList {
   std::vector<ReadSource> all_;
   std::vector<std::shared_ptr<std::atomic<bool>>> busy_;
   std::vector<ReadSource> ranked_;
+  std::string left_out_;  // the backends whose last probe failed
   std::chrono::steady_clock::time_point probed_at_{};
 };
 

@@ -64,8 +64,11 @@ let work, main, repo2, ports, cluster, psa
 // The CLI runs asynchronously: the stand-ins and proxies live in this
 // process and must keep answering while a command waits on them.
 function run (...args) {
+  return runWith(main.env, ...args)
+}
+function runWith (env, ...args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(IPFS_KIT, args, { env: main.env })
+    const child = spawn(IPFS_KIT, args, { env })
     const out = []
     const err = []
     child.stdout.on('data', d => out.push(d))
@@ -564,15 +567,7 @@ test('backend restore from the s3 bucket alone and from a kubo node into a fresh
   // A fresh repository that knows the backends (not their processes).
   const fresh = tempDir('ipfskit-restore-')
   const env = { ...process.env, IPFS_KIT_PATH: join(fresh.dir, 'repo') }
-  const inFresh = (...args) => new Promise((resolve, reject) => {
-    const child = spawn(IPFS_KIT, args, { env })
-    const out = []
-    const err = []
-    child.stdout.on('data', d => out.push(d))
-    child.stderr.on('data', d => err.push(d))
-    child.on('error', reject)
-    child.on('close', status => resolve({ status, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), raw: Buffer.concat(out) }))
-  })
+  const inFresh = (...args) => runWith(env, ...args)
   const configure = async (names) => {
     const sections = {
       s3store: { type: 's3', endpoint: `http://127.0.0.1:${ports.s3}`, bucket: 'ipfs', prefix: 'ipfs-kit/', access_key: 'S3RVER', secret_key_env: 'IPFSKIT_TEST_S3_SECRET', path_style: true },
@@ -647,5 +642,48 @@ test('backend restore from the s3 bucket alone and from a kubo node into a fresh
   for (const c of [ca, cb]) {
     await kit('backend', 'unpin', 's3store', c)
     await kit('backend', 'unpin', 'node2', c)
+  }
+})
+
+test('reads fall back past hostile sources: flipped bytes refused, cut-short and flooding answers a clear error', async () => {
+  const file = join(work.dir, 'hostile-fallback.bin')
+  testdataToFile(file, 'hostile-fallback', 400_000)
+  const cid = (await kit('add', '-Q', '--pin-name', 'hostile', file)).trim()
+  assert.equal((await kitJson('backend', 'push', 's3store', cid)).status, 'pinned')
+  const proxy = await startProxy(main.gateway)
+  const fresh = tempDir('ipfskit-hostile-')
+  const env = { ...process.env, IPFS_KIT_PATH: join(fresh.dir, 'repo') }
+  // Asynchronously: the proxy lives in this process and must keep answering.
+  const inFresh = (...args) => runWith(env, ...args)
+  try {
+    const set = async (k, v) => assert.equal((await inFresh('config', 'set', k, v)).status, 0)
+    await set('backends.liar', JSON.stringify({ type: 'gateway', url: proxy.url }))
+    await set('backends.s3store', JSON.stringify({ type: 's3', endpoint: `http://127.0.0.1:${ports.s3}`, bucket: 'ipfs', prefix: 'ipfs-kit/', access_key: 'S3RVER', secret_key_env: 'IPFSKIT_TEST_S3_SECRET', path_style: true }))
+    await set('retrieval.cache', 'false')
+    await set('retrieval.timeout', '5')
+    proxy.state.mode = 'flip'
+    let r = await inFresh('cat', cid)
+    assert.equal(r.status, 0, r.stderr)
+    assert.ok(sameBytes(r.raw, readFileSync(file)), 'the honest source served, whichever was asked first')
+    await set('backends.s3store.enabled', 'false')
+    r = await inFresh('cat', cid)
+    assert.equal(r.status, 4, r.stderr)  // Corruption: only wrong bytes came
+    assert.match(r.stderr, /liar: sent bad data \(refused\)/)
+    assert.equal((await inFresh('block', 'stat', cid)).status, 3)  // never stored
+    for (const mode of ['truncate', 'flood']) {
+      proxy.state.mode = mode
+      r = await inFresh('cat', cid)
+      assert.ok(r.status !== 0 && r.status !== null && r.status < 128, `${mode}: exit ${r.status}`)
+      assert.match(r.stderr, /Error: .*liar/, mode)
+      assert.equal(r.raw.length, 0, `${mode}: nothing written`)
+    }
+    proxy.state.mode = 'honest'
+    r = await inFresh('cat', cid)
+    assert.equal(r.status, 0, r.stderr)
+    assert.ok(sameBytes(r.raw, readFileSync(file)))
+  } finally {
+    proxy.close()
+    fresh.cleanup()
+    await kit('backend', 'unpin', 's3store', cid)
   }
 })
