@@ -367,8 +367,8 @@ void Service::apply_retrieval(const Config& cfg) {
   }
   core::FallbackOptions fo;
   fo.cache = rs.cache;
-  node_->set_fallback(std::make_shared<retrieval::BackendFallback>(std::make_shared<retrieval::RegistrySources>(*backends_)),
-                      fo);
+  if (!fallback_) fallback_ = std::make_shared<retrieval::BackendFallback>(std::make_shared<retrieval::RegistrySources>(*backends_));
+  node_->set_fallback(fallback_, fo);
 }
 
 Result<nlohmann::json> Service::backend_restore(const std::string& name, const api::BackendRestoreRequest& request) {
@@ -561,6 +561,23 @@ std::string Service::metrics_text() {
     w.sample("ipfskit_pins", {}, stat->pins);
   }
   backends_->write_metrics(w);
+  // Reads that fell back (retrieval/sources.h): what each backend did with
+  // the blocks asked of it, and what the node did with what it got.
+  w.family("ipfskit_fallback_blocks_total", "counter",
+           "Blocks reads asked of a backend because the repository lacked them, by result (served, not_found, refused, failed).");
+  if (fallback_) {
+    const nlohmann::json per = fallback_->stats_json();
+    for (auto it = per.begin(); it != per.end(); ++it)
+      for (const char* result : {"served", "not_found", "refused", "failed"})
+        w.sample("ipfskit_fallback_blocks_total", {{"backend", it.key()}, {"result", result}},
+                 it.value().value(result, uint64_t{0}));
+  }
+  const core::FallbackStats fs = node_->read_through().stats();
+  w.family("ipfskit_fallback_cached_blocks_total", "counter", "Blocks fetched by reads that were kept in the repository (unpinned).");
+  w.sample("ipfskit_fallback_cached_blocks_total", {}, fs.cached_blocks);
+  w.family("ipfskit_fallback_cache_failures_total", "counter",
+           "Blocks fetched by reads that could not be kept (queue full, repository refused the write); served anyway.");
+  w.sample("ipfskit_fallback_cache_failures_total", {}, fs.cache_failures);
   w.family("ipfskit_daemon_start_time_seconds", "gauge", "When the daemon started, in unix seconds.");
   w.sample("ipfskit_daemon_start_time_seconds", {}, static_cast<uint64_t>(started_));
   w.family("ipfskit_build_info", "gauge", "The running version (always 1).");

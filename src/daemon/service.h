@@ -16,6 +16,7 @@
 #include "backends/registry.h"
 #include "config/config.h"
 #include "core/node.h"
+#include "retrieval/sources.h"
 #include "daemon/daemon.h"
 #include "daemon/lifecycle.h"
 #include "daemon/notify.h"
@@ -132,6 +133,10 @@ class Service : public api::Operations {
   SystemdNotifier notifier_;
   std::atomic<bool> serving_{true};
   std::unique_ptr<backends::Registry> backends_;
+  // Reads' fallback over the registry: one for the daemon's life, so that
+  // its counters (metrics) survive config reloads; installed or not as
+  // retrieval.fallback says.
+  std::shared_ptr<retrieval::BackendFallback> fallback_;
   std::chrono::steady_clock::time_point last_replication_check_{};
   int64_t started_ = 0;
   State state_;
