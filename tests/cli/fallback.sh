@@ -176,6 +176,20 @@ else
   fail "could not find one.bin's bytes in a pack"
 fi
 
+# A damaged repository: blocks dropped from the packs' index; restore brings them back.
+python3 - "$IPFS_KIT_PATH/index.sqlite" << 'EOF' || fail "could not edit the index"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("DELETE FROM blocks WHERE mh IN (SELECT mh FROM blocks WHERE size > 1000 ORDER BY mh LIMIT 3)").rowcount
+db.commit()
+sys.exit(0 if n == 3 else 1)
+EOF
+"$K" pin verify > /dev/null 2>&1 && fail "pin verify missed the dropped blocks" || pass
+"$K" --json backend restore diskA > reindex.json || fail "restore after index damage: $(cat reindex.json)"
+expect_eq "three blocks fetched back" 3 "$(field 'j["blocks_fetched"]' < reindex.json)"
+"$K" pin verify > /dev/null 2>&1; expect_eq "pin verify after the restore" 0 $?
+"$K" repo verify > /dev/null 2>&1; expect_eq "repo verify after the restore" 0 $?
+
 # A backend missing a block: that pin fails, the others are restored.
 export IPFS_KIT_PATH="$TMP/partial"
 configure
