@@ -691,7 +691,7 @@ Result<json> RemoteClient::backend_restore(const std::string& name, const Backen
   const std::string path = backend_path(name) + "/restore" + (request.dry_run ? "?dry_run=true" : "");
   std::optional<json> summary;
   std::optional<Error> failed;
-  client::LineSplitter lines([&](std::string_view line) -> Status {
+  LineSplitter lines([&](std::string_view line) -> Status {
     auto j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return tl::unexpected(malformed("backend restore"));
     if (j.contains("pin") && j["pin"].is_object()) {

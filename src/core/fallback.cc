@@ -1,5 +1,7 @@
 #include "core/fallback.h"
 
+#include <cstring>
+
 namespace ipfskit::core {
 
 ReadThroughSource::ReadThroughSource(repo::PackStore& store) : store_(store) {}
@@ -37,8 +39,23 @@ FallbackStats ReadThroughSource::stats() const {
 Result<Bytes> ReadThroughSource::get(const Cid& cid) {
   auto local = store_.get(cid);
   if (local) return local;
-  const Code code = local.error().code();
-  if (code != Code::kNotFound && code != Code::kCorruption) return local;
+  return from_fallback(cid, local.error());
+}
+
+Result<VerifiedRead> ReadThroughSource::read_verified(const Cid& cid, ScratchBuffer& buffer) {
+  auto local = store_.read_verified(cid, buffer);
+  if (local) return local;
+  Bytes fetched = TRY(from_fallback(cid, local.error()));
+  uint8_t* p = buffer.reserve(fetched.size());
+  if (!fetched.empty()) std::memcpy(p, fetched.data(), fetched.size());
+  VerifiedRead r;
+  r.data = ByteView(p, fetched.size());
+  return r;
+}
+
+Result<Bytes> ReadThroughSource::from_fallback(const Cid& cid, const Error& local_error) {
+  const Code code = local_error.code();
+  if (code != Code::kNotFound && code != Code::kCorruption) return tl::unexpected(local_error);
   std::shared_ptr<BlockFallback> fallback;
   FallbackOptions options;
   {
@@ -46,7 +63,7 @@ Result<Bytes> ReadThroughSource::get(const Cid& cid) {
     fallback = fallback_;
     options = options_;
   }
-  if (!fallback) return local;
+  if (!fallback) return tl::unexpected(local_error);
   auto fetched = fallback->fetch(cid);
   if (!fetched) {
     // The repository's own error first: "block not found: X", then why no
@@ -54,13 +71,13 @@ Result<Bytes> ReadThroughSource::get(const Cid& cid) {
     // code stands: a corrupt copy here stays Corruption (EIO on the mount,
     // exit 4), not NotFound.
     const Code reported = fetched.error().code() == Code::kNotFound ? code : fetched.error().code();
-    return make_error(reported, local.error().message() + "; " + fetched.error().message());
+    return make_error(reported, local_error.message() + "; " + fetched.error().message());
   }
   // The fallback vouches for its bytes; we check anyway, as for any block
   // from outside the repository.
   if (Status ok = verify_block(cid, *fetched); !ok) {
     refused_blocks_++;
-    return make_error(Code::kCorruption, local.error().message() + "; the fallback sent bad data: " + ok.error().message());
+    return make_error(Code::kCorruption, local_error.message() + "; the fallback sent bad data: " + ok.error().message());
   }
   fetched_blocks_++;
   fetched_bytes_ += fetched->size();

@@ -62,8 +62,11 @@ struct FallbackStats {
 
 // The repository's blocks, then the fallback. get() goes to the fallback on
 // NotFound and on Corruption from the repository; has() answers for the
-// repository only (it never reaches the network).
-class ReadThroughSource : public BlockSource {
+// repository only (it never reaches the network). It is a BlockReader as the
+// pack store is (reused buffers, file extents for sendfile): a block from
+// the repository keeps its extent; one from the fallback is copied into the
+// caller's buffer and has none.
+class ReadThroughSource : public BlockSource, public BlockReader {
  public:
   explicit ReadThroughSource(repo::PackStore& store);
   ~ReadThroughSource() override;  // writes what is queued for the cache, then returns
@@ -74,6 +77,7 @@ class ReadThroughSource : public BlockSource {
 
   Result<Bytes> get(const Cid& cid) override;
   Result<bool> has(const Cid& cid) override { return store_.has(cid); }
+  Result<VerifiedRead> read_verified(const Cid& cid, ScratchBuffer& buffer) override;
 
   // Blocks until every block queued for the cache has been written (or
   // failed). For tests and for commands that exit right after a read.
@@ -81,7 +85,9 @@ class ReadThroughSource : public BlockSource {
   FallbackStats stats() const;
 
  private:
-  void enqueue(const Cid& cid, Bytes data, bool replace_corrupt);
+  // The fallback's answer for a block the repository failed to give
+  // (`local`: its error), verified and queued for the cache.
+  Result<Bytes> from_fallback(const Cid& cid, const Error& local);
   void write_loop();
 
   repo::PackStore& store_;
