@@ -563,14 +563,17 @@ std::string Service::metrics_text() {
   backends_->write_metrics(w);
   // Reads that fell back (retrieval/sources.h): what each backend did with
   // the blocks asked of it, and what the node did with what it got.
+  // Summed over backends, so that every result always has its sample; the
+  // log names the backend behind a refusal.
   w.family("ipfskit_fallback_blocks_total", "counter",
-           "Blocks reads asked of a backend because the repository lacked them, by result (served, not_found, refused, failed).");
-  if (fallback_) {
-    const nlohmann::json per = fallback_->stats_json();
-    for (auto it = per.begin(); it != per.end(); ++it)
-      for (const char* result : {"served", "not_found", "refused", "failed"})
-        w.sample("ipfskit_fallback_blocks_total", {{"backend", it.key()}, {"result", result}},
-                 it.value().value(result, uint64_t{0}));
+           "Blocks reads asked of backends because the repository lacked them, by result (served, not_found, refused, failed).");
+  {
+    const nlohmann::json per = fallback_ ? fallback_->stats_json() : nlohmann::json::object();
+    for (const char* result : {"served", "not_found", "refused", "failed"}) {
+      uint64_t n = 0;
+      for (auto it = per.begin(); it != per.end(); ++it) n += it.value().value(result, uint64_t{0});
+      w.sample("ipfskit_fallback_blocks_total", {{"result", result}}, n);
+    }
   }
   const core::FallbackStats fs = node_->read_through().stats();
   w.family("ipfskit_fallback_cached_blocks_total", "counter", "Blocks fetched by reads that were kept in the repository (unpinned).");
