@@ -28,7 +28,7 @@ fresh() {
   IPFS_KIT_PATH=$1 "$K" backend add disk --type filesystem "path=$DATA/flat" > /dev/null
 }
 
-for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
+for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
 "$K" backend add disk --type filesystem "path=$DATA/flat" > /dev/null
 "$T" bytes restore-bench "$SIZE" > "$DATA/input.bin"
 cid=$("$K" add -Q --pin-name bench "$DATA/input.bin")

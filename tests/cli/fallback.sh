@@ -42,7 +42,7 @@ print(f"{root}/{key[-3:-1]}/{key}.data")
 EOF
 }
 configure() {  # the same backends and ports-0 daemon settings in the repository of $IPFS_KIT_PATH
-  for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
+  for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
   "$K" config set daemon.health_check_interval 1 > /dev/null
   "$K" config set daemon.health_check_timeout 2 > /dev/null
   "$K" backend add diskA --type filesystem "path=$TMP/flatA" > /dev/null || fail "backend add diskA"

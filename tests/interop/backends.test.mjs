@@ -110,6 +110,7 @@ before(async () => {
   for (const [k, p] of [['api', ports.api2], ['rpc', ports.rpc2], ['gateway', ports.gw2]]) {
     execFileSync(IPFS_KIT, ['config', 'set', `daemon.${k}_address`, `127.0.0.1:${p}`], { env: env2 })
   }
+  execFileSync(IPFS_KIT, ['config', 'set', 'daemon.mcp_address', '127.0.0.1:0'], { env: env2 })  // never the default port
   cluster = await startClusterStandin()
   psa = await startPinningServiceStandin()
   process.env.IPFSKIT_TEST_S3_SECRET = 'S3RVER'
