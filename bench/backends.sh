@@ -34,7 +34,7 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 api() { python3 -c "import json; print(json.load(open('$IPFS_KIT_PATH/daemon.json'))['api'])"; }
-for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
+for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
 "$K" config set daemon.health_check_interval 86400 > /dev/null  # rounds only when asked
 
 # ---------------- health: 100 backends answering after 50 ms ----------------

@@ -101,6 +101,21 @@ struct BackendPushRequest {
   int replication_max = 0;
 };
 
+// `backend restore`: every pin a backend holds, back into the repository
+// (names, metadata, content; retrieval/restore.h has the semantics).
+struct BackendRestoreRequest {
+  bool dry_run = false;  // report what would be restored; change nothing
+  // Each pin's outcome as it is decided: {"cid", "name", "meta", "status"
+  // (restored|complete|would_restore|skipped|failed), "blocks",
+  // "blocks_fetched", "bytes_fetched", "blocks_repaired", "missing",
+  // "corrupt", "error", "code"}. On the calling thread.
+  std::function<void(const nlohmann::json&)> on_pin;
+  // {"pins_done", "pins_total", "blocks_checked", "blocks_fetched",
+  // "bytes_fetched"}, a few times a second at most (serialized, on any thread).
+  std::function<void(const nlohmann::json&)> on_progress;
+  const CancelToken* cancel = nullptr;
+};
+
 class Operations {
  public:
   virtual ~Operations() = default;
@@ -129,6 +144,17 @@ class Operations {
   virtual Result<nlohmann::json> backend_usage(const std::string& name) = 0;
   // One block from the backend, hash-checked.
   virtual Result<Bytes> backend_block(const std::string& name, const Cid& cid) = 0;
+  // Restores every pin the backend holds into the repository; the summary:
+  // {"backend", "dry_run", "pins", "restored", "complete", "would_restore",
+  // "skipped", "failed", "blocks_fetched", "bytes_fetched",
+  // "blocks_repaired", "seconds"}. A pin that fails is reported through
+  // on_pin and counted, not returned as an error. Needs no daemon:
+  // LocalClient builds the backend from the configuration when none runs.
+  virtual Result<nlohmann::json> backend_restore(const std::string& name, const BackendRestoreRequest& request) {
+    (void)name;
+    (void)request;
+    return unsupported("this client cannot restore from backends");
+  }
 };
 
 class Client : public Operations {

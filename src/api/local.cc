@@ -11,6 +11,8 @@
 #include "config/config.h"
 #include "core/add_options.h"
 #include "psa/store.h"
+#include "retrieval/restore.h"
+#include "retrieval/sources.h"
 
 namespace ipfskit::api {
 
@@ -113,6 +115,9 @@ Result<core::Node*> LocalClient::node() {
   if (node_ == nullptr) {
     owned_ = TRY(core::Node::open(o_.repo_path, o_.config_flag, o_.workers));
     node_ = owned_.get();
+    // Without a daemon, reads fall back to the configured backends (the
+    // daemon's node gets its own from its registry).
+    retrieval::install_config_fallback(*node_);
   }
   return node_;
 }
@@ -348,6 +353,30 @@ Result<nlohmann::json> LocalClient::backend_verify(const std::string& name, cons
 Result<nlohmann::json> LocalClient::backend_usage(const std::string& name) { return TRY(ops())->backend_usage(name); }
 Result<Bytes> LocalClient::backend_block(const std::string& name, const Cid& cid) {
   return TRY(ops())->backend_block(name, cid);
+}
+
+Result<nlohmann::json> LocalClient::backend_restore(const std::string& name, const BackendRestoreRequest& request) {
+  if (ops_ != nullptr) return ops_->backend_restore(name, request);
+  core::Node* n = TRY(node());
+  Config config = TRY(Config::load_or_default(config_path_));
+  std::shared_ptr<backends::Backend> backend =
+      TRY(retrieval::configured_backend(config, name, retrieval::settings_of(config).timeout));
+  return restore_from_backend(*backend, *n, request);
+}
+
+Result<nlohmann::json> restore_from_backend(backends::Backend& backend, core::Node& node,
+                                            const BackendRestoreRequest& request) {
+  if (backend.info().type == "ipfs")
+    return invalid_argument("backend " + backend.info().name +
+                            " is this repository itself; restore from another backend (ipfs-kit backend list)");
+  retrieval::RestoreOptions o;
+  o.dry_run = request.dry_run;
+  o.cancel = request.cancel;
+  if (request.on_pin) o.on_pin = [&](const retrieval::PinOutcome& p) { request.on_pin(retrieval::to_json(p)); };
+  if (request.on_progress)
+    o.on_progress = [&](const retrieval::RestoreProgress& p) { request.on_progress(retrieval::to_json(p)); };
+  retrieval::RestoreSummary summary = TRY(retrieval::restore(backend, node, o));
+  return retrieval::to_json(summary);
 }
 
 }  // namespace ipfskit::api

@@ -8,6 +8,10 @@
 #include "api/client.h"
 #include "core/node.h"
 
+namespace ipfskit::backends {
+class Backend;
+}
+
 namespace ipfskit::api {
 
 struct LocalOptions {
@@ -104,6 +108,9 @@ class LocalClient : public Client {
   Result<nlohmann::json> backend_verify(const std::string& name, const Cid& cid) override;
   Result<nlohmann::json> backend_usage(const std::string& name) override;
   Result<Bytes> backend_block(const std::string& name, const Cid& cid) override;
+  // Inside the daemon: its Operations. Standalone: the backend is built from
+  // the configuration (retrieval/sources.h) and the restore runs here.
+  Result<nlohmann::json> backend_restore(const std::string& name, const BackendRestoreRequest& request) override;
 
  private:
   Result<Operations*> ops();
@@ -119,6 +126,12 @@ class LocalClient : public Client {
 // The configuration document with secrets (the API token, backend
 // credentials) replaced by "(set)": what config show/get and the API print.
 nlohmann::json redact_config(const nlohmann::json& doc);
+
+// Restores into `node` every pin `backend` holds (retrieval/restore.h),
+// reporting as BackendRestoreRequest says: LocalClient's and the daemon's
+// backend_restore.
+Result<nlohmann::json> restore_from_backend(backends::Backend& backend, core::Node& node,
+                                            const BackendRestoreRequest& request);
 
 // The last `q.lines` lines of the daemon's (or a backend's) log under
 // `repo_path`, filtered by level.

@@ -130,6 +130,10 @@ class RoutedClient : public Client {
   }
   Result<nlohmann::json> backend_usage(const std::string& name) override { return daemon_->backend_usage(name); }
   Result<Bytes> backend_block(const std::string& name, const Cid& cid) override { return daemon_->backend_block(name, cid); }
+  // The daemon writes the repository and knows the backends' health.
+  Result<nlohmann::json> backend_restore(const std::string& name, const BackendRestoreRequest& request) override {
+    return daemon_->backend_restore(name, request);
+  }
 
  private:
   std::unique_ptr<LocalClient> local_;

@@ -687,4 +687,36 @@ Result<Bytes> RemoteClient::backend_block(const std::string& name, const Cid& ci
   return data;
 }
 
+Result<json> RemoteClient::backend_restore(const std::string& name, const BackendRestoreRequest& request) {
+  const std::string path = backend_path(name) + "/restore" + (request.dry_run ? "?dry_run=true" : "");
+  std::optional<json> summary;
+  std::optional<Error> failed;
+  LineSplitter lines([&](std::string_view line) -> Status {
+    auto j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return tl::unexpected(malformed("backend restore"));
+    if (j.contains("pin") && j["pin"].is_object()) {
+      if (request.on_pin) request.on_pin(j["pin"]);
+    } else if (j.contains("progress") && j["progress"].is_object()) {
+      if (request.on_progress) request.on_progress(j["progress"]);
+    } else if (j.contains("summary") && j["summary"].is_object()) {
+      summary = j["summary"];
+    } else if (j.contains("error") && j["error"].is_string()) {
+      // The restore failed after it began: the same error object as a
+      // failed request's, as the last line.
+      Code code = Code::kInternal;
+      if (j.contains("code") && j["code"].is_string())
+        if (auto c = code_by_name(j["code"].get<std::string>())) code = *c;
+      failed = Error(code, j["error"].get<std::string>());
+    }
+    return check_cancel(request.cancel, "backend restore");
+  });
+  client::Response r = TRY(api_.post_stream(
+      path, "", [](uint8_t*, size_t) -> Result<size_t> { return 0; }, [&](ByteView b) { return lines.feed(b); }));
+  if (r.status < 200 || r.status >= 300) return tl::unexpected(client::rpc_error(r));
+  TRY_STATUS(lines.finish());
+  if (failed) return tl::unexpected(*failed);
+  if (!summary) return make_error(Code::kIOError, "the daemon's restore reply ended without a summary (was it stopped?)");
+  return *summary;
+}
+
 }  // namespace ipfskit::api

@@ -97,6 +97,9 @@ class RemoteClient : public Client {
   Result<nlohmann::json> backend_verify(const std::string& name, const Cid& cid) override;
   Result<nlohmann::json> backend_usage(const std::string& name) override;
   Result<Bytes> backend_block(const std::string& name, const Cid& cid) override;
+  // POST /backends/NAME/restore: JSON lines as the daemon works ({"pin"},
+  // {"progress"}), then {"summary"} (or {"error", "code"}).
+  Result<nlohmann::json> backend_restore(const std::string& name, const BackendRestoreRequest& request) override;
 
   // ---- the wire, for commands built on this client ----
   using Params = std::vector<std::pair<std::string, std::string>>;

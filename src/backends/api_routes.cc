@@ -61,7 +61,8 @@ Result<int> int_param(const http::Request& req, const char* name) {
 http::Response reply(const Result<json>& r) { return r ? json_response(200, *r) : error_response(r.error()); }
 
 // One backend operation under /backends/NAME/...
-http::Response backend_call(const http::Request& req, Registry& registry) {
+http::Response backend_call(const http::Request& req, Registry& registry,
+                            const std::map<std::string, BackendOpHandler>& more) {
   auto parts = split_path(req.path);  // "backends", NAME, op, [CID]
   if (parts.size() < 2) return error_response(Error(Code::kNotFound, "no such endpoint: " + req.path));
   const std::string name = parts[1];
@@ -72,6 +73,7 @@ http::Response backend_call(const http::Request& req, Registry& registry) {
     return json_response(200, (*j)[name]);
   }
   const std::string op = parts[2];
+  if (auto it = more.find(op); it != more.end() && parts.size() == 3) return it->second(req, name);
   std::optional<Cid> cid;
   if (parts.size() >= 4) {
     auto c = Cid::parse(parts[3]);
@@ -136,7 +138,7 @@ http::Response backend_call(const http::Request& req, Registry& registry) {
 
 }  // namespace
 
-void register_api_routes(http::Server& server, Registry& registry) {
+void register_api_routes(http::Server& server, Registry& registry, std::map<std::string, BackendOpHandler> more) {
   add(server, "GET", "/backends", false, [&registry](const http::Request&) {
     auto j = registry.backends_json();
     return json_response(200, {{"backends", j ? *j : json::object()}});
@@ -169,10 +171,10 @@ void register_api_routes(http::Server& server, Registry& registry) {
       });
     });
   }
-  add(server, "", "/backends/", true, [&registry](const http::Request& req) {
+  add(server, "", "/backends/", true, [&registry, more = std::move(more)](const http::Request& req) {
     if (req.path.rfind("/backends/start/", 0) == 0 || req.path.rfind("/backends/stop/", 0) == 0)
       return json_response(405, {{"error", "use POST"}});
-    return backend_call(req, registry);
+    return backend_call(req, registry, more);
   });
 }
 

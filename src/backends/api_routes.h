@@ -15,13 +15,23 @@
 //   DELETE /backends/NAME/pins/CID            unpin there
 //   POST   /backends/NAME/verify/CID          read the DAG back and re-hash it: the report
 //   GET    /backends/NAME/blocks/CID          one block's bytes, hash-checked
+//   *      /backends/NAME/OP                  OP from `more` (operations built above this library,
+//                                             such as restore: daemon/api.cc)
 #pragma once
+
+#include <functional>
+#include <map>
+#include <string>
 
 #include "backends/registry.h"
 #include "http/server.h"
 
 namespace ipfskit::backends {
 
-void register_api_routes(http::Server& server, Registry& registry);
+// An operation on one backend served at /backends/NAME/OP (any method; the
+// handler checks it), called with the request and NAME.
+using BackendOpHandler = std::function<http::Response(const http::Request&, const std::string& name)>;
+
+void register_api_routes(http::Server& server, Registry& registry, std::map<std::string, BackendOpHandler> more = {});
 
 }  // namespace ipfskit::backends

@@ -217,6 +217,13 @@ Result<PushStats> push_dag(BlockSource& source, const Cid& root, size_t concurre
 // ---- verification ----
 
 Result<VerifyReport> verify_by_walking(Backend& backend, const Cid& root, size_t concurrency, const CancelToken* cancel) {
+  VerifyReport r = TRY(walk_parallel([&](const Cid& c) { return backend.get_block(c); }, root, concurrency, cancel));
+  r.verified_by = kReadBack;
+  return r;
+}
+
+Result<VerifyReport> walk_parallel(const std::function<Result<Bytes>(const Cid&)>& get, const Cid& root,
+                                   size_t concurrency, const CancelToken* cancel) {
   const auto start = std::chrono::steady_clock::now();
   struct Shared {
     std::mutex mu;
@@ -244,7 +251,7 @@ Result<VerifyReport> verify_by_walking(Backend& backend, const Cid& root, size_t
       std::optional<Error> fatal;
       std::vector<Cid> next;
       Status cancelled = check_cancel(cancel, "verify");
-      auto data = cancelled ? backend.get_block(cid) : Result<Bytes>(tl::unexpected(cancelled.error()));
+      auto data = cancelled ? get(cid) : Result<Bytes>(tl::unexpected(cancelled.error()));
       bool missing = false, corrupt = false;
       if (!data) {
         if (data.error().code() == Code::kNotFound) missing = true;
@@ -284,7 +291,6 @@ Result<VerifyReport> verify_by_walking(Backend& backend, const Cid& root, size_t
   worker();
   for (auto& t : threads) t.join();
   if (s.error) return tl::unexpected(*s.error);
-  s.report.verified_by = kReadBack;
   s.report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s.report;
 }

@@ -50,6 +50,16 @@ namespace ipfskit::backends {
 inline constexpr const char* kReadBack = "read-back";
 inline constexpr const char* kS3Checksum = "s3-checksum-sha256";
 
+// Sent with every block or DAG read from a gateway (kubo, gateway,
+// pinning_service and ipfs_cluster types). An ipfs-kit gateway that gets it
+// answers from its repository alone, without falling back to its own
+// backends: reads that fall back from node to node never loop, and a read
+// back proves what that node holds. Other gateways ignore it.
+inline constexpr const char* kFallbackHeader = "X-Ipfs-Kit-Fallback: 1";
+// Kubo's way to ask its gateway for local blocks only (412 when it has
+// none): sent to kubo backends, whose copy is what a read back must see.
+inline constexpr const char* kOnlyIfCachedHeader = "Cache-Control: only-if-cached";
+
 struct BackendInfo {
   std::string name;
   std::string type;
@@ -220,6 +230,15 @@ struct PushStats {
 Result<PushStats> push_dag(BlockSource& source, const Cid& root, size_t concurrency,
                            const std::function<Result<std::string>(const Cid&, ByteView)>& put,
                            const CancelToken* cancel);
+
+// Walks the DAG under `root`, getting each block once through `get`,
+// `concurrency` at a time, and following its links. NotFound and Corruption
+// from `get` are counted (missing, corrupt; the first few named) and their
+// links not followed; any other error, or a block whose links cannot be
+// read, stops the walk and is returned. The report's verified_by is left
+// empty: what `get` proves is the caller's to say.
+Result<VerifyReport> walk_parallel(const std::function<Result<Bytes>(const Cid&)>& get, const Cid& root,
+                                   size_t concurrency, const CancelToken* cancel);
 
 // Verifies the DAG under `root` by fetching every block through
 // `backend.get_block()` (hash-checked), `concurrency` at a time, following

@@ -69,6 +69,7 @@ class GatewayBackend final : public Backend {
     HttpRequest req;
     req.url = url_ + "/ipfs/" + root.to_string() + "?format=car&dag-scope=all";
     req.headers.push_back("Accept: application/vnd.ipld.car");
+    req.headers.push_back(kFallbackHeader);
     return verify_car_over_http(sessions_, req, root, label() + ": reading " + root.to_string() + " back", cancel);
   }
 
@@ -77,6 +78,7 @@ class GatewayBackend final : public Backend {
     HttpRequest req;
     req.url = url_ + "/ipfs/" + cid.to_string() + "?format=raw";
     req.headers.push_back("Accept: application/vnd.ipld.raw");
+    req.headers.push_back(kFallbackHeader);
     req.timeout = timeout_;
     req.max_response_bytes = kMaxBlock;
     auto session = sessions_.acquire();
@@ -86,7 +88,7 @@ class GatewayBackend final : public Backend {
     if (res.status != 400 && res.status != 406 && res.status != 501) return tl::unexpected(http_error(label(), res));
     // A CAR-only server: one block as a CAR.
     req.url = url_ + "/ipfs/" + cid.to_string() + "?format=car&dag-scope=block";
-    req.headers = {"Accept: application/vnd.ipld.car"};
+    req.headers = {"Accept: application/vnd.ipld.car", kFallbackHeader};
     req.max_response_bytes = kMaxBlock + 4096;
     res = TRY(session->perform(req));
     if (res.status == 404 || res.status == 410) return not_found(label() + " does not have " + cid.to_string());

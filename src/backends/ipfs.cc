@@ -111,7 +111,9 @@ class EmbeddedBackend final : public Backend {
   }
 
  protected:
-  Result<Bytes> fetch_block(const Cid& cid) override { return node_->block_get(cid); }
+  // The repository alone: the embedded node's copy is what counts here, not
+  // what its reads could fetch from other backends.
+  Result<Bytes> fetch_block(const Cid& cid) override { return node_->block_get(cid, /*local_only=*/true); }
   bool fetch_verifies() const override { return true; }
 
  private:

@@ -217,6 +217,7 @@ class ClusterBackend final : public Backend {
     HttpRequest req;
     req.url = gateway_ + "/ipfs/" + root.to_string() + "?format=car&dag-scope=all";
     req.headers.push_back("Accept: application/vnd.ipld.car");
+    req.headers.push_back(kFallbackHeader);
     return verify_car_over_http(sessions_, req, root, label() + ": reading " + root.to_string() + " back", cancel);
   }
 
@@ -226,6 +227,7 @@ class ClusterBackend final : public Backend {
     HttpRequest req;
     req.url = gateway_ + "/ipfs/" + cid.to_string() + "?format=raw";
     req.headers.push_back("Accept: application/vnd.ipld.raw");
+    req.headers.push_back(kFallbackHeader);
     req.timeout = timeout_;
     req.max_response_bytes = 8 << 20;
     auto session = sessions_.acquire();

@@ -197,7 +197,14 @@ class KuboBackend final : public Backend {
     if (!gateway_.empty()) {
       req.url = gateway_ + "/ipfs/" + root.to_string() + "?format=car&dag-scope=all";
       req.headers.push_back("Accept: application/vnd.ipld.car");
-      return verify_car_over_http(sessions_, req, root, label() + ": reading " + root.to_string() + " back", cancel);
+      req.headers.push_back(kFallbackHeader);
+      req.headers.push_back(kOnlyIfCachedHeader);
+      const std::string what = label() + ": reading " + root.to_string() + " back";
+      // 412: only-if-cached and the node has no copy of the root (Kubo's gateway).
+      return verify_car_over_http(sessions_, req, root, what, cancel, [this, what, root](const HttpResponse& r) {
+        if (r.status == 412) return Error(Code::kNotFound, label() + " has no block " + root.to_string());
+        return http_error(what, r);
+      });
     }
     req = rpc_request("dag/export", {{"arg", root.to_string()}, {"offline", "true"}});
     return verify_car_over_http(sessions_, req, root, label() + ": reading " + root.to_string() + " back", cancel,
@@ -210,6 +217,8 @@ class KuboBackend final : public Backend {
     if (!gateway_.empty()) {
       req.url = gateway_ + "/ipfs/" + cid.to_string() + "?format=raw";
       req.headers.push_back("Accept: application/vnd.ipld.raw");
+      req.headers.push_back(kFallbackHeader);
+      req.headers.push_back(kOnlyIfCachedHeader);
       req.method = "GET";
     } else {
       req = rpc_request("block/get", {{"arg", cid.to_string()}, {"offline", "true"}});
@@ -218,6 +227,8 @@ class KuboBackend final : public Backend {
     req.max_response_bytes = kMaxBlock;
     auto session = sessions_.acquire();
     HttpResponse res = TRY(session->perform(req));
+    // 412: only-if-cached and the node has no copy (Kubo's gateway).
+    if (!gateway_.empty() && res.status == 412) return not_found(label() + " has no block " + cid.to_string());
     if (res.status < 200 || res.status >= 300) {
       Error e = gateway_.empty() ? rpc_error("block/get", res) : http_error(label() + ": gateway", res);
       if (e.code() == Code::kNotFound) return not_found(label() + " has no block " + cid.to_string());

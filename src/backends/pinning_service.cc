@@ -157,6 +157,7 @@ class PinningServiceBackend final : public Backend {
     HttpRequest req;
     req.url = gateway_ + "/ipfs/" + root.to_string() + "?format=car&dag-scope=all";
     req.headers.push_back("Accept: application/vnd.ipld.car");
+    req.headers.push_back(kFallbackHeader);
     return verify_car_over_http(sessions_, req, root, label() + ": reading " + root.to_string() + " back", cancel);
   }
 
@@ -166,6 +167,7 @@ class PinningServiceBackend final : public Backend {
     HttpRequest req;
     req.url = gateway_ + "/ipfs/" + cid.to_string() + "?format=raw";
     req.headers.push_back("Accept: application/vnd.ipld.raw");
+    req.headers.push_back(kFallbackHeader);
     req.timeout = timeout_;
     req.max_response_bytes = 8 << 20;
     auto session = sessions_.acquire();

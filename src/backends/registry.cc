@@ -477,6 +477,30 @@ Result<std::shared_ptr<Backend>> Registry::get(const std::string& name) {
   return e->backend;
 }
 
+std::vector<Registry::ReadCandidate> Registry::read_candidates() {
+  std::vector<std::shared_ptr<Entry>> snapshot;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [name, e] : entries_) snapshot.push_back(e);
+  }
+  std::vector<ReadCandidate> out;
+  for (auto& e : snapshot) {
+    if (e->name == "ipfs" || e->type == "ipfs" || !e->backend || !e->enabled || !e->unconfigured.empty()) continue;
+    if (!e->caps.get_blocks || !e->caps.unsupported_reason.empty()) continue;
+    if (e->process && !e->process->wanted()) continue;
+    ReadCandidate c;
+    c.name = e->name;
+    c.backend = e->backend;
+    {
+      std::lock_guard hl(e->mu);
+      c.health = e->health.status();
+      c.latency_ms = e->health.latency_ms();
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 void Registry::write_metrics(metrics::Writer& w) {
   std::vector<std::shared_ptr<Entry>> snapshot;
   {

@@ -116,6 +116,17 @@ class Registry {
   Result<std::shared_ptr<Backend>> get(const std::string& name);
   std::vector<std::string> names();
 
+  // The backends reads may fall back to (retrieval/sources.h): enabled,
+  // configured, not stopped, able to serve blocks, and not the embedded node
+  // itself; with their health and last probe latency.
+  struct ReadCandidate {
+    std::string name;
+    std::shared_ptr<Backend> backend;
+    Health health = Health::kUnknown;
+    double latency_ms = 0;
+  };
+  std::vector<ReadCandidate> read_candidates();
+
  private:
   struct Entry;
   struct Histogram;

@@ -13,12 +13,13 @@ void add_batch_flags(CLI::App* cmd, BatchFlags& flags) {
   flags.progress_opt = cmd->add_flag("--progress", flags.progress, "show done/total, rate and ETA on stderr");
 }
 
-BatchReport::BatchReport(size_t total, std::string noun, const BatchFlags& flags) : total_(total), noun_(std::move(noun)) {
+BatchReport::BatchReport(size_t total, std::string noun, const BatchFlags& flags, size_t terminal_min)
+    : total_(total), noun_(std::move(noun)) {
   // Explicit --progress draws anywhere; by default only on a terminal, and
   // only for batches long enough to want it.
   if (flags.progress_opt == nullptr) show_progress_ = false;  // a command that draws its own
   else if (flags.progress_opt->count() > 0) show_progress_ = flags.progress;
-  else show_progress_ = total > 100 && stderr_is_terminal();
+  else show_progress_ = total > terminal_min && stderr_is_terminal();
 }
 
 BatchReport::~BatchReport() {
@@ -48,8 +49,9 @@ void BatchReport::draw(bool force) {
                   static_cast<unsigned long long>(left % 60));
     eta = buf;
   }
-  std::fprintf(stderr, "\r\033[2K %zu/%zu %s, %.1f/s, ETA %s%s", done_, total_, noun_.c_str(), rate, eta.c_str(),
-               failed_ > 0 ? (", " + std::to_string(failed_) + " failed").c_str() : "");
+  std::fprintf(stderr, "\r\033[2K %zu/%zu %s, %.1f/s, ETA %s%s%s", done_, total_, noun_.c_str(), rate, eta.c_str(),
+               failed_ > 0 ? (", " + std::to_string(failed_) + " failed").c_str() : "",
+               detail_.empty() ? "" : (", " + detail_).c_str());
   std::fflush(stderr);
   drawn_ = true;
 }
@@ -60,6 +62,18 @@ void BatchReport::print(const std::string& line) {
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
+  draw(false);
+}
+
+void BatchReport::set_detail(std::string detail) {
+  std::lock_guard lock(mu_);
+  detail_ = std::move(detail);
+  draw(false);
+}
+
+void BatchReport::set_total(size_t total) {
+  std::lock_guard lock(mu_);
+  total_ = total;
   draw(false);
 }
 

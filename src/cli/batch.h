@@ -42,13 +42,19 @@ void add_batch_flags(CLI::App* cmd, BatchFlags& flags);
 class BatchReport {
  public:
   // `noun` names the items in the summary ("pins", "blocks", "files").
-  BatchReport(size_t total, std::string noun, const BatchFlags& flags);
+  // Without --progress or --progress=false, the bar is drawn on a terminal
+  // for batches of more than `terminal_min` items.
+  BatchReport(size_t total, std::string noun, const BatchFlags& flags, size_t terminal_min = 100);
   ~BatchReport();
 
   // Prints a line of the command's normal output (stdout), keeping the
   // progress line intact.
   void print(const std::string& line);
   void succeeded();
+  // More to show on the progress line ("12.5 MiB fetched").
+  void set_detail(std::string detail);
+  // The total, when it is learnt after the start.
+  void set_total(size_t total);
   void failed(const Error& e);
   // The batch's outcome: OK, the single failure of a batch of one, or the summary.
   Status finish();
@@ -58,7 +64,8 @@ class BatchReport {
   void draw(bool force);
   void clear();
 
-  const size_t total_;
+  size_t total_;
+  std::string detail_;
   const std::string noun_;
   bool show_progress_ = false;
   mutable std::mutex mu_;

@@ -17,6 +17,7 @@
 #include <ctime>
 
 #include "cli/app.h"
+#include "retrieval/sources.h"
 #include "vfs/filesystem.h"
 #include "vfs/mounts.h"
 
@@ -42,6 +43,8 @@ Status mount_and_serve(Context& ctx, const MountFlags& f, const std::string& mou
   // the kernel from the repository directly (blocks, MFS), like the daemon.
   auto owned = TRY(core::Node::open(ctx.repo_path(), ctx.config_flag, ctx.workers));
   core::Node* node = owned.get();
+  // Reads of ipfs/ and pins/ fall back to the configured backends.
+  retrieval::install_config_fallback(*node);
   vfs::MountOptions o;
   o.mountpoint = mountpoint;
   o.allow_other = f.allow_other;

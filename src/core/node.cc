@@ -47,6 +47,7 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& repo_path, const std
   o.config_path = config_path;
   o.create = create;
   n->repo_ = TRY(repo::Repo::open(repo_path, o));
+  n->reader_ = std::make_unique<ReadThroughSource>(n->repo_->blocks());
   n->workers_ = workers == 0 ? ThreadPool::default_size() : workers;
   // Every repository holds the empty directory, as Kubo's does from `init`
   // (health checks resolve it; GC keeps it). Best effort: a repository we may
@@ -61,7 +62,11 @@ ThreadPool& Node::pool() {
   return *pool_;
 }
 
-unixfs::Exporter Node::exporter() { return unixfs::Exporter(repo_->blocks(), workers_ > 1 ? &pool() : nullptr); }
+unixfs::Exporter Node::exporter() { return unixfs::Exporter(*reader_, workers_ > 1 ? &pool() : nullptr); }
+
+void Node::set_fallback(std::shared_ptr<BlockFallback> fallback, FallbackOptions options) {
+  reader_->set_fallback(std::move(fallback), options);
+}
 
 // ---- content ----
 
@@ -222,7 +227,10 @@ Status Node::get_tar(std::string_view path, const std::string& name, const std::
 
 // ---- blocks and DAGs ----
 
-Result<Bytes> Node::block_get(const Cid& cid) { return fetch_block(repo_->blocks(), cid); }
+Result<Bytes> Node::block_get(const Cid& cid, bool local_only) {
+  if (local_only) return fetch_block(repo_->blocks(), cid);
+  return fetch_block(*reader_, cid);
+}
 
 Result<Cid> Node::block_put(ByteView data, uint64_t codec, uint64_t hash, int cid_version, bool pin) {
   if (data.size() > unixfs::kBlockSizeLimit)
@@ -281,16 +289,17 @@ Status Node::block_rm(const Cid& cid) {
   return repo_->blocks().remove(cid);
 }
 
-Status Node::dag_export(const Cid& root, const std::function<Status(ByteView)>& out) {
+Status Node::dag_export(const Cid& root, const std::function<Status(ByteView)>& out, bool local_only) {
   car::V1Writer w(out);
   TRY_STATUS(w.write_header({root}));
-  return dag::walk(repo_->blocks(), root, [&](const Cid& c, ByteView data) { return w.write_block(c, data); });
+  BlockSource& source = local_only ? static_cast<BlockSource&>(repo_->blocks()) : *reader_;
+  return dag::walk(source, root, [&](const Cid& c, ByteView data) { return w.write_block(c, data); });
 }
 
 Status Node::dag_export_v2(const Cid& root, int fd, const std::string& name) {
   car::V2Writer w(fd, name);
   TRY_STATUS(w.begin({root}));
-  TRY_STATUS(dag::walk(repo_->blocks(), root, [&](const Cid& c, ByteView data) { return w.write_block(c, data); }));
+  TRY_STATUS(dag::walk(*reader_, root, [&](const Cid& c, ByteView data) { return w.write_block(c, data); }));
   return w.finish();
 }
 
@@ -345,7 +354,7 @@ Result<ImportReport> Node::dag_import(ByteReader& in, bool pin_roots,
 Result<DagStat> Node::dag_stat(const Cid& root) {
   DagStat s;
   s.root = root;
-  TRY_STATUS(dag::walk(repo_->blocks(), root, [&](const Cid&, ByteView data) -> Status {
+  TRY_STATUS(dag::walk(*reader_, root, [&](const Cid&, ByteView data) -> Status {
     ++s.blocks;
     s.size += data.size();
     return {};
@@ -355,7 +364,7 @@ Result<DagStat> Node::dag_stat(const Cid& root) {
 
 Status Node::refs(const Cid& root, bool recursive, bool unique, const std::function<Status(const Cid&)>& fn) {
   if (!recursive) {
-    Bytes data = TRY(fetch_block(repo_->blocks(), root));
+    Bytes data = TRY(fetch_block(*reader_, root));
     std::vector<Cid> links = TRY(dag::links_of(root, data));
     std::unordered_set<std::string> seen;
     for (const Cid& l : links)
@@ -363,7 +372,7 @@ Status Node::refs(const Cid& root, bool recursive, bool unique, const std::funct
     return {};
   }
   std::unordered_set<std::string> seen;
-  return dag::walk(repo_->blocks(), root, [&](const Cid& c, ByteView data) -> Status {
+  return dag::walk(*reader_, root, [&](const Cid& c, ByteView data) -> Status {
     std::vector<Cid> links = TRY(dag::links_of(c, data));
     for (const Cid& l : links)
       if (!unique || seen.insert(mh_key(l)).second) TRY_STATUS(fn(l));

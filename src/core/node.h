@@ -4,6 +4,12 @@
 // Writes hold the repository's shared GC lock for their duration, so garbage
 // collection never removes a block an add is writing. Reads verify every
 // block they return. All methods are safe to call from several threads.
+//
+// Reads fall back (core/fallback.h): content reads (resolve, cat, stat, ls,
+// lookup, get, get_tar, block_get, dag_export, dag_stat, refs) take a block
+// the repository lacks from the fallback, when one is installed. Pin checks,
+// pin verification, garbage collection and repository verification look at
+// the repository alone: they report what is HERE.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +24,7 @@
 #include "base/error.h"
 #include "base/io.h"
 #include "base/thread_pool.h"
+#include "core/fallback.h"
 #include "repo/repo.h"
 #include "unixfs/exporter.h"
 #include "unixfs/importer.h"
@@ -102,6 +109,15 @@ class Node {
   repo::Repo& repo() { return *repo_; }
   size_t workers() const { return workers_; }
 
+  // ---- reads that fall back (core/fallback.h) ----
+  // Installs (nullptr: removes) where content reads find blocks the
+  // repository does not have.
+  void set_fallback(std::shared_ptr<BlockFallback> fallback, FallbackOptions options = {});
+  // The repository's blocks, then the fallback: for readers outside the node
+  // (the gateway's CARs, the FUSE mount).
+  BlockSource& reader() { return *reader_; }
+  ReadThroughSource& read_through() { return *reader_; }
+
   // ---- content ----
   Result<unixfs::NodeRef> add_paths(const std::vector<std::string>& paths, const AddOptions& options,
                                     const unixfs::AddedFn& on_added, const unixfs::ProgressFn& progress = nullptr);
@@ -133,12 +149,14 @@ class Node {
   Status get_tar(std::string_view path, const std::string& name, const std::function<Status(ByteView)>& out);
 
   // ---- blocks and DAGs ----
-  Result<Bytes> block_get(const Cid& cid);
+  // `local_only`: the repository alone (Kubo's --offline; requests that are
+  // themselves another node's fallback).
+  Result<Bytes> block_get(const Cid& cid, bool local_only = false);
   Result<Cid> block_put(ByteView data, uint64_t codec, uint64_t hash, int cid_version, bool pin);
   Result<BlockStat> block_stat(const Cid& cid);
   Status block_rm(const Cid& cid);
   // Kubo's `dag export`: CARv1 with the root, blocks depth first, each once.
-  Status dag_export(const Cid& root, const std::function<Status(ByteView)>& out);
+  Status dag_export(const Cid& root, const std::function<Status(ByteView)>& out, bool local_only = false);
   // CARv2 with an index, written to a seekable file descriptor.
   Status dag_export_v2(const Cid& root, int fd, const std::string& name);
   // Imports CARs: every block's hash is verified before it is stored; roots
@@ -185,6 +203,7 @@ class Node {
   unixfs::Exporter exporter();
 
   std::unique_ptr<repo::Repo> repo_;
+  std::unique_ptr<ReadThroughSource> reader_;  // over repo_'s blocks: declared after it, destroyed first
   size_t workers_ = 1;
   std::unique_ptr<ThreadPool> pool_;
   std::mutex pool_mu_;

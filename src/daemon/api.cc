@@ -32,6 +32,49 @@ void add(http::Server& server, const char* method, const char* path, bool prefix
 
 }  // namespace
 
+std::map<std::string, backends::BackendOpHandler> backend_operation_routes(Service& s) {
+  std::map<std::string, backends::BackendOpHandler> ops;
+  // POST /backends/NAME/restore[?dry_run=true]: JSON lines as the restore
+  // goes ({"pin": {...}} per pin, {"progress": {...}} a few times a second),
+  // then {"summary": {...}}, or {"error", "code"} if it stopped early. What
+  // fails before it starts (an unknown or unusable backend) is a plain error
+  // response with its status.
+  ops["restore"] = [&s](const http::Request& req, const std::string& name) -> http::Response {
+    if (req.method != "POST") return json_response(405, {{"error", "use POST"}});
+    const std::string dry = req.param("dry_run").value_or("false");
+    if (dry != "true" && dry != "false") return error_response(Error(Code::kInvalidArgument, "dry_run must be true or false"));
+    auto backend = s.registry().get(name);
+    if (!backend) return error_response(backend.error());
+    if (!(*backend)->capabilities().restorable() || (*backend)->info().type == "ipfs") {
+      auto r = s.backend_restore(name, api::BackendRestoreRequest{true, nullptr, nullptr, nullptr});
+      if (!r) return error_response(r.error());
+    }
+    http::Response r;
+    r.stream = [&s, name, dry_run = dry == "true"](http::Exchange& x) {
+      if (!x.begin(200, {{"Content-Type", "application/x-ndjson"}}, std::nullopt)) return;
+      std::mutex write_mu;
+      CancelToken cancel;
+      // A client that went away cancels the restore (what was committed stays).
+      auto line = [&](const nlohmann::json& j) {
+        std::lock_guard lock(write_mu);
+        const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        if (!x.write(as_bytes(text)) || x.peer_closed()) cancel.cancel();
+      };
+      api::BackendRestoreRequest request;
+      request.dry_run = dry_run;
+      request.cancel = &cancel;
+      request.on_pin = [&](const nlohmann::json& p) { line({{"pin", p}}); };
+      request.on_progress = [&](const nlohmann::json& p) { line({{"progress", p}}); };
+      auto summary = s.backend_restore(name, request);
+      if (summary) line({{"summary", *summary}});
+      else line({{"error", summary.error().message()}, {"code", code_name(summary.error().code())}});
+      (void)x.end();
+    };
+    return r;
+  };
+  return ops;
+}
+
 void register_api_routes(http::Server& server, Service& s) {
   add(server, "GET", "/health", false, [&s](const http::Request&) {
     auto h = s.health();

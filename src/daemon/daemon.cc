@@ -18,6 +18,7 @@
 #include "backends/api_routes.h"
 #include "base/version.h"
 #include "daemon/service.h"
+#include "retrieval/sources.h"
 #include "log/log.h"
 #include "mcp/options.h"
 
@@ -181,6 +182,7 @@ Status Service::start() {
     return {std::string(v6 ? "/ip6/" : "/ip4/") + host + "/tcp/" + addr.substr(colon + 1) + "/http"};
   };
   backends_ = std::make_unique<backends::Registry>(std::move(bo));
+  apply_retrieval(cfg);
 
   TRY_STATUS(listen_all());
   start_mounts(cfg);
@@ -206,7 +208,7 @@ Status Service::listen_all() {
                                                : http::Sendfile::kToOtherHosts);
 
   register_api_routes(*api_, *this);
-  backends::register_api_routes(*api_, *backends_);
+  backends::register_api_routes(*api_, *backends_, backend_operation_routes(*this));
   psa_->register_routes(*api_, "/psa");
   rpc::register_routes(*rpc_, rpc_ctx_);
   gateway::register_routes(*gateway_, gateway_ctx_);
@@ -356,6 +358,24 @@ void Service::loop() {
   }
 }
 
+void Service::apply_retrieval(const Config& cfg) {
+  // Reads fall back to the registry's healthy backends (retrieval/sources.h).
+  const retrieval::RetrievalSettings rs = retrieval::settings_of(cfg);
+  if (!rs.fallback) {
+    node_->set_fallback(nullptr);
+    return;
+  }
+  core::FallbackOptions fo;
+  fo.cache = rs.cache;
+  if (!fallback_) fallback_ = std::make_shared<retrieval::BackendFallback>(std::make_shared<retrieval::RegistrySources>(*backends_));
+  node_->set_fallback(fallback_, fo);
+}
+
+Result<nlohmann::json> Service::backend_restore(const std::string& name, const api::BackendRestoreRequest& request) {
+  std::shared_ptr<backends::Backend> b = TRY(backends_->get(name));
+  return api::restore_from_backend(*b, *node_, request);
+}
+
 void Service::reload_config(const std::string& why) {
   std::lock_guard reload_lock(reload_mu_);  // the main loop and API changes may both reload
   auto loaded = Config::load_or_default(config_path_);
@@ -397,6 +417,7 @@ void Service::reload_config(const std::string& why) {
   }
   logging::set_rotation_interval(integer(cfg, "daemon.log_rotation_interval", 3600));
   backends_->configure(cfg);
+  apply_retrieval(cfg);
   std::string list;
   for (const auto& k : changed) list += (list.empty() ? "" : ",") + k;
   logging::info("config", "reloaded", {{"reason", why}, {"changed", list.empty() ? "none" : list}});
@@ -540,6 +561,26 @@ std::string Service::metrics_text() {
     w.sample("ipfskit_pins", {}, stat->pins);
   }
   backends_->write_metrics(w);
+  // Reads that fell back (retrieval/sources.h): what each backend did with
+  // the blocks asked of it, and what the node did with what it got.
+  // Summed over backends, so that every result always has its sample; the
+  // log names the backend behind a refusal.
+  w.family("ipfskit_fallback_blocks_total", "counter",
+           "Blocks reads asked of backends because the repository lacked them, by result (served, not_found, refused, failed).");
+  {
+    const nlohmann::json per = fallback_ ? fallback_->stats_json() : nlohmann::json::object();
+    for (const char* result : {"served", "not_found", "refused", "failed"}) {
+      uint64_t n = 0;
+      for (auto it = per.begin(); it != per.end(); ++it) n += it.value().value(result, uint64_t{0});
+      w.sample("ipfskit_fallback_blocks_total", {{"result", result}}, n);
+    }
+  }
+  const core::FallbackStats fs = node_->read_through().stats();
+  w.family("ipfskit_fallback_cached_blocks_total", "counter", "Blocks fetched by reads that were kept in the repository (unpinned).");
+  w.sample("ipfskit_fallback_cached_blocks_total", {}, fs.cached_blocks);
+  w.family("ipfskit_fallback_cache_failures_total", "counter",
+           "Blocks fetched by reads that could not be kept (queue full, repository refused the write); served anyway.");
+  w.sample("ipfskit_fallback_cache_failures_total", {}, fs.cache_failures);
   w.family("ipfskit_daemon_start_time_seconds", "gauge", "When the daemon started, in unix seconds.");
   w.sample("ipfskit_daemon_start_time_seconds", {}, static_cast<uint64_t>(started_));
   w.family("ipfskit_build_info", "gauge", "The running version (always 1).");
@@ -627,6 +668,7 @@ void Service::shutdown() {
   rpc_.reset();
   api_.reset();
   psa_.reset();
+  node_->set_fallback(nullptr);  // it reads through the registry, which goes next
   if (backends_) backends_->shutdown();  // supervised processes stop with the daemon
   remove_state_files();
   node_.reset();

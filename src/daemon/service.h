@@ -12,9 +12,11 @@
 #include <nlohmann/json.hpp>
 
 #include "api/client.h"
+#include "backends/api_routes.h"
 #include "backends/registry.h"
 #include "config/config.h"
 #include "core/node.h"
+#include "retrieval/sources.h"
 #include "daemon/daemon.h"
 #include "daemon/lifecycle.h"
 #include "daemon/notify.h"
@@ -66,6 +68,8 @@ class Service : public api::Operations {
   }
   Result<nlohmann::json> backend_usage(const std::string& name) override { return backends_->usage(name); }
   Result<Bytes> backend_block(const std::string& name, const Cid& cid) override { return backends_->block(name, cid); }
+  // From the registry's backend into this node (retrieval/restore.h).
+  Result<nlohmann::json> backend_restore(const std::string& name, const api::BackendRestoreRequest& request) override;
   backends::Registry& registry() { return *backends_; }
 
   // The configuration: the running one, and changes (validated, saved,
@@ -93,6 +97,8 @@ class Service : public api::Operations {
   void stop_mounts();
   void remove_state_files();
   void reload_config(const std::string& why);
+  // Reads fall back to the registry's backends (retrieval.fallback, .cache).
+  void apply_retrieval(const Config& cfg);
   // One replication check (the periodic pass and POST /replication/sync).
   nlohmann::json replication_pass();
   std::mutex reload_mu_;
@@ -127,6 +133,10 @@ class Service : public api::Operations {
   SystemdNotifier notifier_;
   std::atomic<bool> serving_{true};
   std::unique_ptr<backends::Registry> backends_;
+  // Reads' fallback over the registry: one for the daemon's life, so that
+  // its counters (metrics) survive config reloads; installed or not as
+  // retrieval.fallback says.
+  std::shared_ptr<retrieval::BackendFallback> fallback_;
   std::chrono::steady_clock::time_point last_replication_check_{};
   int64_t started_ = 0;
   State state_;
@@ -139,5 +149,8 @@ class Service : public api::Operations {
 };
 
 void register_api_routes(http::Server& server, Service& service);
+// Operations on one backend served at /backends/NAME/OP by the daemon
+// rather than the registry (POST /backends/NAME/restore).
+std::map<std::string, backends::BackendOpHandler> backend_operation_routes(Service& service);
 
 }  // namespace ipfskit::daemon

@@ -291,7 +291,11 @@ class Gateway {
     key += req.header("accept").value_or("");
     if (auto hit = cache_.get(key)) return from_cache(req, *hit);
     auto r = serve_or_error(req);
-    if (!r) return plain(status_for(r.error()), r.error().message());
+    if (!r) {
+      // only-if-cached asks for what is here: 412 when it is not (Kubo's answer).
+      if (r.error().code() == Code::kNotFound && only_if_cached(req)) return plain(412, r.error().message());
+      return plain(status_for(r.error()), r.error().message());
+    }
     if (r->status == 200 && !r->stream && req.method == "GET" && !req.header("range")) {
       auto e = std::make_shared<Entry>();
       e->headers = r->headers;
@@ -342,6 +346,20 @@ class Gateway {
 
   core::Node& node() { return *ctx_.node; }
 
+  static bool only_if_cached(const http::Request& req) {
+    auto cc = req.header("cache-control");
+    return cc && cc->find("only-if-cached") != std::string::npos;
+  }
+
+  // A request that is another node's fallback (backends/backend.h,
+  // kFallbackHeader) or asks only-if-cached is answered from the repository
+  // alone, so that fallbacks never loop between nodes. Applies to the
+  // trustless responses (raw blocks, CARs), which is what backends read.
+  static bool local_only(const http::Request& req) { return req.header("x-ipfs-kit-fallback") || only_if_cached(req); }
+  BlockSource& blocks_for(bool local) {
+    return local ? static_cast<BlockSource&>(node().repo().blocks()) : node().reader();
+  }
+
   // The request target's path split into raw segments after /ipfs/,
   // each percent-decoded on its own (so %2F stays inside a name).
   static Result<std::vector<std::string>> segments(const http::Request& req, bool& trailing_slash) {
@@ -373,7 +391,8 @@ class Gateway {
     Format format = TRY(requested_format(req));
 
     // Resolve the path through UnixFS directories, recording the blocks read.
-    RecordingSource rec(node().repo().blocks());
+    const bool local = local_only(req);
+    RecordingSource rec(blocks_for(local));
     unixfs::Exporter walker(rec);
     Cid cid = *root;
     std::vector<Cid> roots{cid};
@@ -397,11 +416,11 @@ class Gateway {
     h.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
 
     switch (format) {
-      case Format::kRaw: return raw_block(req, cid, std::move(h));
-      case Format::kCar: return car(req, *root, cid, rec.read, std::move(h));
+      case Format::kRaw: return raw_block(req, cid, local, std::move(h));
+      case Format::kCar: return car(req, *root, cid, rec.read, local, std::move(h));
       case Format::kTar: return tar(req, cid, segs.back(), std::move(h));
       case Format::kDagJson:
-      case Format::kDagCbor: return codec_block(req, cid, format, std::move(h));
+      case Format::kDagCbor: return codec_block(req, cid, format, local, std::move(h));
       case Format::kDeserialized: break;
     }
     return deserialized(req, cid, segs, trailing_slash, std::move(h));
@@ -433,10 +452,10 @@ class Gateway {
     return r;
   }
 
-  Result<http::Response> raw_block(const http::Request& req, const Cid& cid, Headers h) {
+  Result<http::Response> raw_block(const http::Request& req, const Cid& cid, bool local, Headers h) {
     const std::string etag = "\"" + cid.to_string() + ".raw\"";
     if (etag_matches(req, etag)) return not_modified(std::move(h), etag);
-    Bytes data = TRY(node().block_get(cid));
+    Bytes data = TRY(node().block_get(cid, local));
     http::Response r;
     r.status = 200;
     r.headers = std::move(h);
@@ -449,14 +468,14 @@ class Gateway {
     return r;
   }
 
-  Result<http::Response> codec_block(const http::Request& req, const Cid& cid, Format f, Headers h) {
+  Result<http::Response> codec_block(const http::Request& req, const Cid& cid, Format f, bool local, Headers h) {
     const uint64_t want = f == Format::kDagJson ? multicodec::kDagJson : multicodec::kDagCbor;
     if (cid.codec() != want)
       return make_error(Code::kUnsupported, "converting " + multicodec::codec_name(cid.codec()) + " to " +
                                                 multicodec::codec_name(want) + " is not supported");
     const std::string etag = "\"" + cid.to_string() + "." + multicodec::codec_name(want) + "\"";
     if (etag_matches(req, etag)) return not_modified(std::move(h), etag);
-    Bytes data = TRY(node().block_get(cid));
+    Bytes data = TRY(node().block_get(cid, local));
     http::Response r;
     r.status = 200;
     r.headers = std::move(h);
@@ -498,7 +517,7 @@ class Gateway {
   }
 
   Result<http::Response> car(const http::Request& req, const Cid& root, const Cid& terminal,
-                             const std::vector<Cid>& path_blocks, Headers h) {
+                             const std::vector<Cid>& path_blocks, bool local, Headers h) {
     Scope scope = Scope::kAll;
     if (auto s = req.param("dag-scope")) {
       if (*s == "all") scope = Scope::kAll;
@@ -510,7 +529,7 @@ class Gateway {
       if (a->find("version=2") != std::string::npos) return make_error(Code::kUnsupported, "only CARv1 responses are supported");
     }
     // The terminal's kind decides what "entity" means; it must exist.
-    unixfs::Exporter ex(node().repo().blocks());
+    unixfs::Exporter ex(blocks_for(local));
     unixfs::NodeInfo info = TRY(ex.stat(terminal));
     bool empty_range = false;
     std::optional<Range> bytes;
@@ -526,18 +545,18 @@ class Gateway {
     h.emplace_back("Vary", "Accept");
     unixfs::NodeKind kind = info.kind;
     http::Response r;
-    r.stream = [this, h = std::move(h), root, terminal, path_blocks, scope, bytes, empty_range, kind](http::Exchange& x) {
+    r.stream = [this, h = std::move(h), root, terminal, path_blocks, scope, bytes, empty_range, kind, local](http::Exchange& x) {
       if (!x.begin(200, h, std::nullopt)) return;
-      Status st = write_car(x, root, terminal, path_blocks, scope, bytes, empty_range, kind);
+      Status st = write_car(x, blocks_for(local), root, terminal, path_blocks, scope, bytes, empty_range, kind);
       if (!st) return x.abort();
       (void)x.end();
     };
     return r;
   }
 
-  Status write_car(http::Exchange& x, const Cid& root, const Cid& terminal, const std::vector<Cid>& path_blocks,
-                   Scope scope, std::optional<Range> bytes, bool empty_range, unixfs::NodeKind kind) {
-    BlockSource& source = node().repo().blocks();
+  Status write_car(http::Exchange& x, BlockSource& source, const Cid& root, const Cid& terminal,
+                   const std::vector<Cid>& path_blocks, Scope scope, std::optional<Range> bytes, bool empty_range,
+                   unixfs::NodeKind kind) {
     car::V1Writer w([&](ByteView b) { return x.write(b); });
     TRY_STATUS(w.write_header({root}));
     std::unordered_set<std::string> sent;

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
+#include <mutex>
 
 #include "base/io.h"
 #include "mcp/json_schema.h"
@@ -892,6 +894,34 @@ std::vector<Tool> build_table() {
            return json{{"result", std::move(result)}};
          }});
   }
+
+  add({"backend_restore", "Restore from a backend",
+       "Bring back into this repository every pin a backend holds, with its name, metadata and content, every block "
+       "verified (`ipfs-kit backend restore NAME`). For a fresh or damaged repository; running it again resumes and "
+       "skips what is complete. Works with or without a daemon.",
+       s::object({{"name", s::string("the backend's name (one that lists pins and serves blocks: kubo, s3, filesystem)")},
+                  {"dry_run", s::boolean("only report what would be restored", false)}},
+                 {"name"}),
+       s::object({{"summary", s::open_object("pins restored, complete, skipped and failed; blocks and bytes fetched")},
+                  {"pins", s::array(s::open_object("one pin's outcome: cid, name, meta, status, error"), "each pin's outcome")}},
+                 {"summary", "pins"}),
+       false, false, true,
+       [](const json& a, ToolEnv& env) -> Result<json> {
+         api::BackendRestoreRequest request;
+         request.dry_run = arg_bool(a, "dry_run", false);
+         request.cancel = env.cancel;
+         json pins = json::array();
+         request.on_pin = [&](const json& p) { pins.push_back(p); };
+         if (env.progress) {
+           request.on_progress = [&env, mu = std::make_shared<std::mutex>()](const json& p) {
+             std::lock_guard lock(*mu);
+             env.progress(static_cast<double>(p.value("pins_done", 0)), static_cast<double>(p.value("pins_total", 0)),
+                          std::to_string(p.value("blocks_fetched", 0)) + " blocks fetched");
+           };
+         }
+         json summary = TRY(env.client->backend_restore(a["name"].get<std::string>(), request));
+         return json{{"summary", std::move(summary)}, {"pins", std::move(pins)}};
+       }});
 
   add({"replication_sync", "Replicate now",
        "Run a replication pass now: check every pin's copies and repair what is missing. Needs a running daemon.",

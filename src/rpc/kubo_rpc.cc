@@ -306,7 +306,9 @@ Result<Cid> parse_cid_arg(const std::string& text) {
 
 Status cmd_block_get(Call& c) {
   Cid cid = TRY(resolve_arg(c, TRY(c.arg(0, "cid"))));
-  Bytes data = TRY(c.node().block_get(cid));
+  // --offline (what backends reading a copy send): the repository alone,
+  // never the node's fallback.
+  Bytes data = TRY(c.node().block_get(cid, TRY(c.flag("offline", false))));
   TRY_STATUS(c.reply.begin_bytes("text/plain", data.size()));
   return c.reply.bytes(data);
 }
@@ -398,9 +400,13 @@ Status cmd_block_rm(Call& c) {
 
 Status cmd_dag_export(Call& c) {
   Cid root = TRY(resolve_arg(c, TRY(c.arg(0, "root"))));
-  TRY_STATUS(c.node().block_stat(root));  // fail before the output starts when missing
+  const bool offline = TRY(c.flag("offline", false));
+  // Fail before the output starts when the root is missing (with --offline:
+  // missing here; otherwise also from the node's fallback).
+  if (offline) TRY_STATUS(c.node().block_stat(root));
+  else TRY_STATUS(c.node().block_get(root));
   TRY_STATUS(c.reply.begin_bytes("application/vnd.ipld.car", std::nullopt));
-  return c.node().dag_export(root, [&](ByteView b) { return c.reply.bytes(b); });
+  return c.node().dag_export(root, [&](ByteView b) { return c.reply.bytes(b); }, offline);
 }
 
 Status cmd_dag_import(Call& c) {

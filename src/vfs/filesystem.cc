@@ -663,7 +663,7 @@ struct Filesystem::Impl {
       prepared = std::move(*p);
     }
     if (!s.backing) return {};
-    unixfs::Exporter ex(node.repo().blocks());
+    unixfs::Exporter ex(node.reader());
     uint64_t pos = 0;
     TRY_STATUS(ex.read(*s.backing, 0, std::nullopt, [&](ByteView b) -> Status {
       TRY_STATUS(pwrite_all(s.fd.get(), b, pos));
@@ -1022,7 +1022,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       auto info = fs.content_info(*in);
       if (!info) return reply_error(req, info.error());
       if (is_dir_kind(info->kind)) return (void)fuse_reply_err(req, EISDIR);
-      h->reader = std::make_unique<unixfs::FileReader>(fs.node.repo().blocks(), in->cid, info->size, &fs.pool);
+      h->reader = std::make_unique<unixfs::FileReader>(fs.node.reader(), in->cid, info->size, &fs.pool);
       fi->keep_cache = 1;
     } else if (in->kind == Inode::Kind::kMfs) {
       std::string path;
@@ -1045,7 +1045,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         h->spool = in->spool;  // being written here: read what is written
       }
       if (!h->spool)
-        h->reader = std::make_unique<unixfs::FileReader>(fs.node.repo().blocks(), *cid, info->size, &fs.pool);
+        h->reader = std::make_unique<unixfs::FileReader>(fs.node.reader(), *cid, info->size, &fs.pool);
       fi->keep_cache = 0;
     } else {
       return (void)fuse_reply_err(req, EISDIR);

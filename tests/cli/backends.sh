@@ -12,7 +12,7 @@ T=$(realpath "$2")
 new_tmp
 cd "$TMP" || exit 1
 trap '"$K" daemon stop > /dev/null 2>&1; rm -rf "$TMP"' EXIT
-for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
+for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
 "$K" config set daemon.health_check_interval 1 > /dev/null
 "$K" config set daemon.health_check_timeout 2 > /dev/null
 state() { python3 -c "import json; print(json.load(open('$IPFS_KIT_PATH/daemon.json'))['$1'])"; }

@@ -64,8 +64,11 @@ let work, main, repo2, ports, cluster, psa
 // The CLI runs asynchronously: the stand-ins and proxies live in this
 // process and must keep answering while a command waits on them.
 function run (...args) {
+  return runWith(main.env, ...args)
+}
+function runWith (env, ...args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(IPFS_KIT, args, { env: main.env })
+    const child = spawn(IPFS_KIT, args, { env })
     const out = []
     const err = []
     child.stdout.on('data', d => out.push(d))
@@ -107,6 +110,7 @@ before(async () => {
   for (const [k, p] of [['api', ports.api2], ['rpc', ports.rpc2], ['gateway', ports.gw2]]) {
     execFileSync(IPFS_KIT, ['config', 'set', `daemon.${k}_address`, `127.0.0.1:${p}`], { env: env2 })
   }
+  execFileSync(IPFS_KIT, ['config', 'set', 'daemon.mcp_address', '127.0.0.1:0'], { env: env2 })  // never the default port
   cluster = await startClusterStandin()
   psa = await startPinningServiceStandin()
   process.env.IPFSKIT_TEST_S3_SECRET = 'S3RVER'
@@ -549,4 +553,138 @@ test('supervision: a crash restarts with backoff, stop and start, output in logs
   const r = await run('backend', 'stop', 'disk')
   assert.equal(r.status, 9)
   assert.match(r.stderr, /not a process the daemon runs/)
+})
+
+test('backend restore from the s3 bucket alone and from a kubo node into a fresh repository; reads fall back to them', async () => {
+  const a = join(work.dir, 'restore-a.bin')
+  const b = join(work.dir, 'restore-b.bin')
+  testdataToFile(a, 'restore-a', 900_000)
+  testdataToFile(b, 'restore-b', 120_000)
+  const ca = (await kit('add', '-Q', '--pin-name', 'r-photos', '--pin-meta', 'team=infra', '--pin-meta', 'year=2026', a)).trim()
+  const cb = (await kit('add', '-Q', '--cid-version', '1', '--pin-name', 'r-notes', b)).trim()
+  for (const to of ['s3store', 'node2']) {
+    for (const c of [ca, cb]) assert.equal((await kitJson('backend', 'push', to, c)).status, 'pinned')
+  }
+  // A fresh repository that knows the backends (not their processes).
+  const fresh = tempDir('ipfskit-restore-')
+  const env = { ...process.env, IPFS_KIT_PATH: join(fresh.dir, 'repo') }
+  const inFresh = (...args) => runWith(env, ...args)
+  const configure = async (names) => {
+    const sections = {
+      s3store: { type: 's3', endpoint: `http://127.0.0.1:${ports.s3}`, bucket: 'ipfs', prefix: 'ipfs-kit/', access_key: 'S3RVER', secret_key_env: 'IPFSKIT_TEST_S3_SECRET', path_style: true },
+      node2: { type: 'kubo', rpc: `http://127.0.0.1:${ports.rpc2}`, gateway: `http://127.0.0.1:${ports.gw2}` }
+    }
+    for (const n of names) {
+      const r = await inFresh('config', 'set', `backends.${n}`, JSON.stringify(sections[n]))
+      assert.equal(r.status, 0, r.stderr)
+    }
+  }
+  const pinsHere = async () => {
+    const r = await inFresh('--json', 'pin', 'ls', '--type=recursive', '--metadata')
+    assert.equal(r.status, 0, r.stderr)
+    return Object.fromEntries(r.stdout.split('\n').filter(Boolean).map(JSON.parse).map(p => [p.Cid, [p.Name, p.Metadata ?? {}]]))
+  }
+  try {
+    for (const from of ['s3store', 'node2']) {
+      fresh.cleanup()
+      mkdirSync(fresh.dir, { recursive: true })
+      await configure([from])
+      // Reads fall back to it, every block verified.
+      let r = await inFresh('cat', ca)
+      assert.equal(r.status, 0, r.stderr)
+      assert.ok(sameBytes(r.raw, readFileSync(a)), `cat through ${from}`)
+      assert.equal((await inFresh('repo', 'gc')).status, 0)
+      assert.equal((await inFresh('config', 'set', 'retrieval.fallback', 'false')).status, 0)
+      assert.equal((await inFresh('cat', ca)).status, 3)  // gone again: the cache was not pinned
+      // The dry run changes nothing.
+      r = await inFresh('--json', 'backend', 'restore', from, '--dry-run')
+      assert.equal(r.status, 0, r.stderr)
+      assert.ok(JSON.parse(r.stdout).would_restore >= 2)
+      assert.deepEqual(await pinsHere(), {})
+      // The restore: names, metadata and bytes back, the repository sound.
+      r = await inFresh('--json', 'backend', 'restore', from)
+      assert.equal(r.status, 0, r.stderr)
+      const summary = JSON.parse(r.stdout)
+      assert.equal(summary.failed, 0)
+      const statuses = Object.fromEntries(summary.pins_restored.map(p => [p.cid, p.status]))
+      assert.equal(statuses[ca], 'restored')
+      assert.equal(statuses[cb], 'restored')
+      const pins = await pinsHere()
+      assert.deepEqual(pins[ca], ['r-photos', { team: 'infra', year: '2026' }], from)
+      assert.deepEqual(pins[cb], ['r-notes', {}], from)
+      for (const [c, f] of [[ca, a], [cb, b]]) {
+        r = await inFresh('cat', c)
+        assert.equal(r.status, 0, r.stderr)
+        assert.ok(sameBytes(r.raw, readFileSync(f)), `${c} restored from ${from}`)
+      }
+      assert.equal((await inFresh('repo', 'verify')).status, 0)
+      // Again: nothing left to do.
+      r = await inFresh('--json', 'backend', 'restore', from)
+      const again = JSON.parse(r.stdout)
+      assert.equal(again.blocks_fetched, 0)
+      assert.equal(Object.fromEntries(again.pins_restored.map(p => [p.cid, p.status]))[ca], 'complete')
+    }
+  } finally {
+    fresh.cleanup()
+  }
+  // Through the daemon (its route, streamed; the client reads the lines):
+  // the main repository holds them already.
+  const r = await run('--json', 'backend', 'restore', 's3store')
+  assert.equal(r.status, 0, r.stderr)
+  const statuses = Object.fromEntries(JSON.parse(r.stdout).pins_restored.map(p => [p.cid, p.status]))
+  assert.equal(statuses[ca], 'complete')
+  assert.equal(statuses[cb], 'complete')
+  const lines = execFileSync('curl', ['-s', '-X', 'POST', `${main.api}/backends/node2/restore?dry_run=true`]).toString().trim().split('\n').map(l => JSON.parse(l))
+  assert.ok(lines.some(l => l.pin?.cid === ca))
+  assert.equal(lines[lines.length - 1].summary.dry_run, true)
+  assert.equal(JSON.parse(execFileSync('curl', ['-s', '-X', 'POST', `${main.api}/backends/nosuch/restore`]).toString()).code ?? 'not_found', 'not_found')
+  const lassie = await run('backend', 'restore', 'lassie')  // a read source keeps no pins
+  assert.equal(lassie.status, 9, lassie.stderr)
+  for (const c of [ca, cb]) {
+    await kit('backend', 'unpin', 's3store', c)
+    await kit('backend', 'unpin', 'node2', c)
+  }
+})
+
+test('reads fall back past hostile sources: flipped bytes refused, cut-short and flooding answers a clear error', async () => {
+  const file = join(work.dir, 'hostile-fallback.bin')
+  testdataToFile(file, 'hostile-fallback', 400_000)
+  const cid = (await kit('add', '-Q', '--pin-name', 'hostile', file)).trim()
+  assert.equal((await kitJson('backend', 'push', 's3store', cid)).status, 'pinned')
+  const proxy = await startProxy(main.gateway)
+  const fresh = tempDir('ipfskit-hostile-')
+  const env = { ...process.env, IPFS_KIT_PATH: join(fresh.dir, 'repo') }
+  // Asynchronously: the proxy lives in this process and must keep answering.
+  const inFresh = (...args) => runWith(env, ...args)
+  try {
+    const set = async (k, v) => assert.equal((await inFresh('config', 'set', k, v)).status, 0)
+    await set('backends.liar', JSON.stringify({ type: 'gateway', url: proxy.url }))
+    await set('backends.s3store', JSON.stringify({ type: 's3', endpoint: `http://127.0.0.1:${ports.s3}`, bucket: 'ipfs', prefix: 'ipfs-kit/', access_key: 'S3RVER', secret_key_env: 'IPFSKIT_TEST_S3_SECRET', path_style: true }))
+    await set('retrieval.cache', 'false')
+    await set('retrieval.timeout', '5')
+    proxy.state.mode = 'flip'
+    let r = await inFresh('cat', cid)
+    assert.equal(r.status, 0, r.stderr)
+    assert.ok(sameBytes(r.raw, readFileSync(file)), 'the honest source served, whichever was asked first')
+    await set('backends.s3store.enabled', 'false')
+    r = await inFresh('cat', cid)
+    assert.equal(r.status, 4, r.stderr)  // Corruption: only wrong bytes came
+    assert.match(r.stderr, /liar: sent bad data \(refused\)/)
+    assert.equal((await inFresh('block', 'stat', cid)).status, 3)  // never stored
+    for (const mode of ['truncate', 'flood']) {
+      proxy.state.mode = mode
+      r = await inFresh('cat', cid)
+      assert.ok(r.status !== 0 && r.status !== null && r.status < 128, `${mode}: exit ${r.status}`)
+      assert.match(r.stderr, /Error: .*liar/, mode)
+      assert.equal(r.raw.length, 0, `${mode}: nothing written`)
+    }
+    proxy.state.mode = 'honest'
+    r = await inFresh('cat', cid)
+    assert.equal(r.status, 0, r.stderr)
+    assert.ok(sameBytes(r.raw, readFileSync(file)))
+  } finally {
+    proxy.close()
+    fresh.cleanup()
+    await kit('backend', 'unpin', 's3store', cid)
+  }
 })

@@ -259,6 +259,10 @@ async function exerciseEveryTool (client, { modern, daemon, root, label }) {
   }
   await operation('backend_stop', { name: 'ipfs' })
   await operation('backend_start', { name: 'ipfs' })
+  // With or without a daemon; the embedded node is this repository, not a source to restore from.
+  const restore = await call('backend_restore', { name: 'ipfs', dry_run: true })
+  assert.equal(restore.isError, true)
+  assert.match(restore.content[0].text, /this repository itself/)
   await ok('repo_gc', {})
 
   assert.deepEqual([...called].sort(), names, 'every tool was called')
