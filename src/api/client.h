@@ -110,6 +110,10 @@ class Operations {
   virtual Result<nlohmann::json> set_backend_running(const std::string& name, bool running) = 0;
   virtual Result<nlohmann::json> replication_status() = 0;
   virtual Result<nlohmann::json> replication_sync(const CancelToken* cancel) = 0;
+  // One pin: {"cid", "policy": {"min", "max", "allocations"}, "verified",
+  // "meets_minimum", "replicas": [route inspect's documents], "issue"}
+  // (GET /replication/status?cid=CID). NotFound when the CID is not pinned.
+  virtual Result<nlohmann::json> replication_status_of(const Cid& cid) = 0;
   virtual Result<std::string> metrics() = 0;                          // Prometheus text
   virtual Result<std::vector<std::string>> log_lines(const LogQuery& q) = 0;
 

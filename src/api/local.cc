@@ -324,6 +324,9 @@ Result<nlohmann::json> LocalClient::set_backend_running(const std::string& name,
   return TRY(ops())->set_backend_running(name, running);
 }
 Result<nlohmann::json> LocalClient::replication_status() { return TRY(ops())->replication_status(); }
+Result<nlohmann::json> LocalClient::replication_status_of(const Cid& cid) {
+  return TRY(ops())->replication_status_of(cid);
+}
 Result<nlohmann::json> LocalClient::replication_sync(const CancelToken* cancel) {
   return TRY(ops())->replication_sync(cancel);
 }

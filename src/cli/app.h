@@ -69,6 +69,7 @@ void register_completion(CLI::App& app, Action& action);
 void register_files(CLI::App& app, Context& ctx, Action& action);    // files (MFS)
 void register_vfs(CLI::App& app, Context& ctx, Action& action);      // vfs mount|list|unmount (FUSE)
 void register_backend(CLI::App& app, Context& ctx, Action& action);  // backend, health, log
+void register_replication(CLI::App& app, Context& ctx, Action& action);  // replication, route
 
 // Parses "key=value" into the pair; InvalidArgument otherwise.
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv);

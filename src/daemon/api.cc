@@ -44,7 +44,14 @@ void register_api_routes(http::Server& server, Service& s) {
   add(server, "GET", "/api/v1/status", false, [&s](const http::Request&) { return reply(s.status()); });
   // /backends, /backends/health, /backends/start|stop/NAME, /backends/NAME/...
   // and /health/alerts: backends/api_routes.cc.
-  add(server, "GET", "/replication/status", false, [&s](const http::Request&) { return reply(s.replication_status()); });
+  add(server, "GET", "/replication/status", false, [&s](const http::Request& req) {
+    if (auto c = req.param("cid")) {
+      auto cid = Cid::parse(*c);
+      if (!cid) return error_response(Error(Code::kInvalidArgument, "invalid CID \"" + *c + "\": " + cid.error().message()));
+      return reply(s.replication_status_of(*cid));
+    }
+    return reply(s.replication_status());
+  });
   add(server, "POST", "/replication/sync", false, [&s](const http::Request&) { return reply(s.replication_sync(nullptr)); });
   add(server, "GET", "/metrics", false, [&s](const http::Request&) {
     auto m = s.metrics();

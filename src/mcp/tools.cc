@@ -477,7 +477,11 @@ std::vector<Tool> build_table() {
        s::object({{"cids", cids_in},
                   {"name", s::string("a name for the pins")},
                   {"meta", s::string_map("metadata for the pins")},
-                  {"direct", s::boolean("pin only the block itself, not its DAG", false)}},
+                  {"direct", s::boolean("pin only the block itself, not its DAG", false)},
+                  {"replication_min", s::integer("fewest verified copies across backends", 1, repo::kMaxReplicas)},
+                  {"replication_max", s::integer("most copies across backends", 1, repo::kMaxReplicas)},
+                  {"allocations", s::array(s::string("a backend name"), "backends to place the copies on first", 0,
+                                           repo::kMaxAllocations)}},
                  {"cids"}),
        item_results_schema("pinned"), false, false, true, [](const json& a, ToolEnv& env) -> Result<json> {
          auto cids = TRY(parse_cids(a, "cids"));
@@ -488,6 +492,10 @@ std::vector<Tool> build_table() {
            p.type = arg_bool(a, "direct", false) ? repo::PinType::kDirect : repo::PinType::kRecursive;
            p.name = opt_string(a, "name");
            if (a.contains("meta")) p.meta = a["meta"].get<std::map<std::string, std::string>>();
+           if (a.contains("replication_min")) p.replication.min = a["replication_min"].get<int>();
+           if (a.contains("replication_max")) p.replication.max = a["replication_max"].get<int>();
+           if (a.contains("allocations")) p.replication.allocations = a["allocations"].get<std::vector<std::string>>();
+           TRY_STATUS(repo::validate_pin(p));
            pins.push_back(std::move(p));
          }
          return item_batch(cids, env, [&](const api::ItemFn& fn) { return env.client->pin_add(pins, fn, env.cancel); });
