@@ -38,7 +38,7 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
     BatchFlags batch;
     CLI::Option* name_opt = nullptr;
     int replication_min = 0, replication_max = 0;
-    std::vector<std::string> allocations;
+    std::string allocations;
   };
   auto af = std::make_shared<AddFlags>();
   CLI::App* add = pin->add_subcommand("add", "Pin CIDs or paths (recursively by default); from standard input when none");
@@ -51,7 +51,7 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
       ->check(CLI::Range(1, repo::kMaxReplicas));
   add->add_option("--replication-max", af->replication_max, "most copies across backends (default replication.max_replicas)")
       ->check(CLI::Range(1, repo::kMaxReplicas));
-  add->add_option("--allocations", af->allocations, "backends to place the copies on first (comma-separated)")->delimiter(',');
+  add->add_option("--allocations", af->allocations, "backends to place the copies on first (comma-separated)");
   add_batch_flags(add, af->batch);
   add->callback([af, &ctx, &action] {
     action = [af, &ctx]() -> Status {
@@ -80,7 +80,7 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
         p.meta = meta;
         if (af->replication_min > 0) p.replication.min = af->replication_min;
         if (af->replication_max > 0) p.replication.max = af->replication_max;
-        p.replication.allocations = af->allocations;
+        p.replication.allocations = split_commas({af->allocations});
         TRY_STATUS(repo::validate_pin(p));
         pins.push_back(std::move(p));
       }

@@ -243,7 +243,7 @@ AllocationPlan plan_allocation(const AllocationRequest& req) {
                    ", available " + std::to_string(plan.available);
       std::string unavailable;
       for (const auto& b : req.backends) {
-        if (b.name == kLocalBackend || holding.count(b.name) != 0) continue;
+        if (b.name == kLocalBackend || holding.count(b.name) != 0 || !b.replica) continue;
         const std::string why = unusable_reason(b, req.size);
         if (!why.empty()) unavailable += (unavailable.empty() ? "" : "; ") + b.name + ": " + why;
       }

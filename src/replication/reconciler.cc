@@ -49,6 +49,12 @@ json to_json(const PassReport& r) {
           {"errors", r.errors}};
 }
 
+Result<backends::VerifyReport> Reconciler::verify_on(const std::string& backend, const Cid& cid,
+                                                    const CancelToken* cancel) {
+  auto b = TRY(registry_.get(backend));
+  return b->verify(cid, cancel);
+}
+
 struct Reconciler::Backends {
   std::vector<BackendCandidate> candidates;
   std::vector<BackendCounting> counting;
@@ -134,14 +140,14 @@ void Reconciler::work_on(const Settings& s, const Backends& b, const PinToCheck&
     return r.backend == kLocalBackend && r.state == State::kPinned;
   });
   if (!local_recorded) {
-    auto v = registry_.verify(kLocalBackend, pin.cid, cancel);
+    auto v = verify_on(kLocalBackend, pin.cid, cancel);
     const int64_t now = unix_seconds_now();
-    if (v && (*v).value("missing_count", uint64_t{1}) == 0 && (*v).value("corrupt_count", uint64_t{1}) == 0 &&
-        (*v).value("blocks", uint64_t{0}) > 0) {
-      (void)index_.adopt_local(pin.cid, backends::kReadBack, now, (*v).value("blocks", uint64_t{0}),
-                               (*v).value("bytes", uint64_t{0}), now);
+    if (v && v->ok()) {
+      (void)index_.adopt_local(pin.cid, backends::kReadBack, now, v->blocks, v->bytes, now);
     } else {
-      const std::string why = v ? "the local copy is incomplete or corrupt: " + v->dump() : v.error().message();
+      const std::string why = v ? "the local copy is incomplete or corrupt: " + std::to_string(v->missing_count) +
+                                      " missing and " + std::to_string(v->corrupt_count) + " corrupt block(s)"
+                                : v.error().message();
       (void)index_.failed(pin.cid, kLocalBackend, why, now + backoff_seconds(1), now);
       note_error(report, report_mu, pin.cid.to_string() + " on ipfs: " + why);
     }
@@ -200,7 +206,7 @@ void Reconciler::sample_verify(const Settings& s, const Backends& b, PassReport&
     auto cand = std::find_if(b.candidates.begin(), b.candidates.end(), [&](const auto& c) { return c.name == r.backend; });
     if (cand == b.candidates.end() || !cand->usable) continue;
     taken++;
-    auto v = registry_.verify(r.backend, r.cid, cancel);
+    auto v = verify_on(r.backend, r.cid, cancel);
     const int64_t now = unix_seconds_now();
     if (!v) {
       // Unreachable is the health monitor's business; a wrong answer is the copy's.
@@ -212,8 +218,8 @@ void Reconciler::sample_verify(const Settings& s, const Backends& b, PassReport&
       note_error(report, report_mu, r.cid.to_string() + " on " + r.backend + ": re-verification: " + v.error().message());
       continue;
     }
-    const uint64_t missing = v->value("missing_count", uint64_t{0}), corrupt = v->value("corrupt_count", uint64_t{0});
-    if (missing == 0 && corrupt == 0 && v->value("blocks", uint64_t{0}) > 0) {
+    const uint64_t missing = v->missing_count, corrupt = v->corrupt_count;
+    if (v->ok()) {
       (void)index_.reverified(r.cid, r.backend, backends::kReadBack, now);
       std::lock_guard lock(report_mu);
       report.reverified++;

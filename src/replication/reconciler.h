@@ -98,6 +98,8 @@ class Reconciler {
                const CancelToken* cancel);
   void push_copy(const Cid& cid, const std::string& backend, int attempts, PassReport& report, std::mutex& report_mu,
                  const CancelToken* cancel);
+  // Reads the DAG under `cid` back from `backend`, re-hashing every block.
+  Result<backends::VerifyReport> verify_on(const std::string& backend, const Cid& cid, const CancelToken* cancel);
   void sample_verify(const Settings& s, const Backends& b, PassReport& report, std::mutex& report_mu,
                      const CancelToken* cancel);
 
