@@ -615,6 +615,16 @@ Result<json> RemoteClient::replication_status() { return api_json("GET", "/repli
 
 Result<json> RemoteClient::replication_sync(const CancelToken*) { return api_json("POST", "/replication/sync"); }
 
+Result<json> RemoteClient::route_suggest(uint64_t size) {
+  return api_json("GET", "/route/suggest?size=" + std::to_string(size));
+}
+
+Result<json> RemoteClient::route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken*) {
+  json body = {{"cids", json::array()}, {"apply", apply}};
+  for (const auto& c : cids) body["cids"].push_back(c.to_string());
+  return api_json("POST", "/route/optimize", body.dump());
+}
+
 Result<json> RemoteClient::replication_status_of(const Cid& cid) {
   return api_json("GET", "/replication/status?cid=" + cid.to_string());
 }

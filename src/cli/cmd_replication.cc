@@ -1,7 +1,8 @@
 // ipfs-kit replication status|sync (through the client API: the daemon runs
 // the passes) and ipfs-kit route inspect|stats (the replica index read
 // directly from the repository: no daemon needed, and fast on large
-// indexes). route suggest|optimize are not built yet and say so.
+// indexes); route suggest|optimize through the daemon (they need the
+// backends' health and free space).
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -184,15 +185,65 @@ void register_replication(CLI::App& app, Context& ctx, Action& action) {
   });
   CLI::App* stats = route->add_subcommand("stats", "Per backend: replicas by state, bytes, health, latency, errors");
   stats->callback([&ctx, &action] { action = [&ctx]() -> Status { return route_stats(ctx); }; });
-  for (const char* verb : {"suggest", "optimize"}) {
-    CLI::App* c = route->add_subcommand(verb, std::string("route ") + verb + " (not built yet)");
-    c->allow_extras();
-    c->callback([verb, &action] {
-      action = [verb]() -> Status {
-        return make_error(Code::kUnsupported, std::string("unsupported: route ") + verb + " is not built yet");
-      };
-    });
-  }
+  auto suggest_size = std::make_shared<uint64_t>(0);
+  CLI::App* suggest = route->add_subcommand("suggest", "Where a new pin would go (through the daemon), and why");
+  suggest->add_option("--size", *suggest_size, "the pin's size in bytes (backends without the free space are passed over)");
+  suggest->callback([suggest_size, &ctx, &action] {
+    action = [suggest_size, &ctx]() -> Status {
+      api::Client* client = TRY(ctx.client());
+      json j = TRY(client->route_suggest(*suggest_size));
+      if (ctx.json) return print_json(j), Status{};
+      const json& plan = j["plan"];
+      std::printf("a new pin (policy %d..%d) would go to: %s\n", j["policy"]["min"].get<int>(),
+                  j["policy"]["max"].get<int>(),
+                  plan["add"].empty() ? "(nowhere else)" : plan["add"].dump().c_str());
+      for (auto& [name, why] : plan["reasons"].items())
+        std::printf("  %-20s %s\n", name.c_str(), why.get<std::string>().c_str());
+      if (plan["error"].is_string()) std::printf("  %s\n", plan["error"].get<std::string>().c_str());
+      return {};
+    };
+  });
+  struct OptimizeFlags {
+    std::vector<std::string> cids;
+    bool apply = false;
+  };
+  auto of = std::make_shared<OptimizeFlags>();
+  CLI::App* optimize = route->add_subcommand("optimize", "Move pins toward their policy: a plan, or --apply to act");
+  optimize->add_option("cids", of->cids, "CIDs (default: every pin that needs work)");
+  optimize->add_flag("--apply", of->apply, "make the moves");
+  optimize->callback([of, &ctx, &action] {
+    action = [of, &ctx]() -> Status {
+      std::vector<Cid> cids;
+      for (const auto& a : split_commas(of->cids)) {
+        auto c = Cid::parse(a);
+        if (!c) return invalid_argument("invalid CID \"" + a + "\": " + c.error().message());
+        cids.push_back(*c);
+      }
+      api::Client* client = TRY(ctx.client());
+      json j = TRY(client->route_optimize(cids, of->apply, nullptr));
+      if (ctx.json) return print_json(j), Status{};
+      if (j["plans"].empty()) std::printf("every pin meets its policy: nothing to move\n");
+      for (const auto& p : j["plans"]) {
+        const json& plan = p["plan"];
+        std::printf("%s  verified %d, needed %d, wanted %d\n", p["cid"].get<std::string>().c_str(),
+                    plan["verified"].get<int>(), plan["needed"].get<int>(), plan["wanted"].get<int>());
+        for (const auto& a : plan["add"]) std::printf("  + %s\n", a.get<std::string>().c_str());
+        for (const auto& a : plan["retry"]) std::printf("  ~ %s (retry)\n", a.get<std::string>().c_str());
+        for (const auto& a : plan["drop"]) std::printf("  - %s\n", a.get<std::string>().c_str());
+        if (plan["error"].is_string()) std::printf("  ! %s\n", plan["error"].get<std::string>().c_str());
+      }
+      if (j.contains("result")) {
+        const json& r = j["result"];
+        std::printf("applied: %llu copies made, %llu failed, %llu removed\n",
+                    static_cast<unsigned long long>(r.value("copied", uint64_t{0})),
+                    static_cast<unsigned long long>(r.value("failed", uint64_t{0})),
+                    static_cast<unsigned long long>(r.value("removed", uint64_t{0})));
+      } else if (!j["plans"].empty()) {
+        std::printf("(a plan only: --apply makes the moves)\n");
+      }
+      return {};
+    };
+  });
 }
 
 }  // namespace ipfskit::cli

@@ -451,6 +451,16 @@ Result<nlohmann::json> Service::replication_status_of(const Cid& cid) {
   return reconciler_->status_of(replication_settings(), cid);
 }
 
+Result<nlohmann::json> Service::route_suggest(uint64_t size) {
+  if (!reconciler_) return make_error(Code::kUnavailable, "the daemon is starting");
+  return reconciler_->suggest(replication_settings(), size);
+}
+
+Result<nlohmann::json> Service::route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) {
+  if (!reconciler_) return make_error(Code::kUnavailable, "the daemon is starting");
+  return reconciler_->optimize(replication_settings(), cids, apply, cancel ? cancel : &replication_cancel_);
+}
+
 void Service::replication_loop() {
   std::unique_lock lock(replication_mu_);
   for (;;) {

@@ -65,6 +65,9 @@ Reconciler::Reconciler(core::Node& node, backends::Registry& registry)
 
 Reconciler::Backends Reconciler::snapshot(const Settings& s, int64_t now, bool with_usage) {
   Backends out;
+  (void)now;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
   for (const backends::BackendView& v : registry_.views()) {
     BackendCandidate c;
     c.name = v.info.name;
@@ -73,7 +76,7 @@ Reconciler::Backends Reconciler::snapshot(const Settings& s, int64_t now, bool w
     c.usable = v.available && up(v.health);
     // A backend that is down keeps its copies counted for repair_grace (and
     // for ever when auto_replication is off: nothing moves on its own).
-    const bool within_grace = v.down && now * 1000 - v.down_since_ms < int64_t{s.repair_grace_seconds} * 1000;
+    const bool within_grace = v.down && now_ms - v.down_since_ms < int64_t{s.repair_grace_seconds} * 1000;
     c.counting = c.usable || within_grace || !s.auto_replication || (v.available && !v.down);
     c.health = backends::health_name(v.health);
     if (!v.health_error.empty()) c.health += ": " + v.health_error;
@@ -375,6 +378,64 @@ Result<json> Reconciler::status_of(const Settings& s, const Cid& cid) {
               {"meets_minimum", verified >= p.min},
               {"replicas", replicas},
               {"issue", issue.empty() ? json() : json(issue)}};
+}
+
+Result<json> Reconciler::suggest(const Settings& s, uint64_t size) {
+  const int64_t now = unix_seconds_now();
+  const Backends b = snapshot(s, now, true);
+  AllocationRequest req;
+  req.policy = {s.min, std::max(s.max, s.min), {}};
+  Replica local;
+  local.backend = kLocalBackend;
+  local.state = State::kPinned;
+  req.replicas = {local};  // a new pin starts with its local copy
+  req.backends = b.candidates;
+  req.now = now;
+  req.size = size;
+  AllocationPlan plan = plan_allocation(req);
+  return json{{"size", size}, {"policy", {{"min", req.policy.min}, {"max", req.policy.max}}}, {"plan", to_json(plan)}};
+}
+
+Result<json> Reconciler::optimize(const Settings& s, const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) {
+  TRY_STATUS(ReplicaIndex::create_schema(node_.repo().db()));
+  std::unique_lock pass_lock(pass_mu_, std::defer_lock);
+  if (apply) pass_lock.lock();  // moves are made one pass at a time
+  const int64_t now = unix_seconds_now();
+  const Backends b = snapshot(s, now, true);
+  std::vector<PinToCheck> pins;
+  if (cids.empty()) {
+    pins = TRY(index_.pins_needing_work(b.counting, s.min, s.max, now, 1000));
+  } else {
+    for (const Cid& c : cids) pins.push_back({c, TRY(index_.policy_of(c, s.min, s.max))});
+  }
+  json plans = json::array();
+  PassReport report;
+  std::mutex report_mu;
+  for (const PinToCheck& p : pins) {
+    AllocationRequest req;
+    req.policy = p.policy;
+    req.replicas = TRY(index_.replicas_of(p.cid));
+    req.backends = b.candidates;
+    req.now = now;
+    for (const auto& r : req.replicas)
+      if (r.backend == kLocalBackend && r.bytes > 0) req.size = r.bytes;
+    AllocationPlan plan = plan_allocation(req);
+    if (!cids.empty() || plan.changes() || !plan.error.empty())
+      plans.push_back({{"cid", p.cid.to_string()}, {"plan", to_json(plan)}});
+    if (apply) work_on(s, b, p, report, report_mu, cancel);
+  }
+  json out = {{"applied", apply}, {"plans", plans}};
+  if (apply) {
+    for (const Replica& r : TRY(index_.due_removals(unix_seconds_now(), 100000))) {
+      auto gone = registry_.unpin(r.backend, r.cid);
+      if (gone || gone.error().code() == Code::kNotFound) {
+        TRY_STATUS(index_.unpinned(r.cid, r.backend, unix_seconds_now()));
+        report.removed++;
+      }
+    }
+    out["result"] = to_json(report);
+  }
+  return out;
 }
 
 void Reconciler::write_metrics(metrics::Writer& w, const Settings& s) {

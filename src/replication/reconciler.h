@@ -86,6 +86,12 @@ class Reconciler {
   // One pin: its policy, its copies and why it lacks any.
   Result<nlohmann::json> status_of(const Settings& s, const Cid& cid);
 
+  // Where a new pin of `size` bytes would go under the default policy, and why.
+  Result<nlohmann::json> suggest(const Settings& s, uint64_t size);
+  // The plans that would move `cids` (or every pin needing work, at most
+  // 1000) toward their policy; with `apply`, carried out as a pass would.
+  Result<nlohmann::json> optimize(const Settings& s, const std::vector<Cid>& cids, bool apply, const CancelToken* cancel);
+
   // ipfskit_replicas{backend,state}, ipfskit_pins_under_replicated,
   // ipfskit_replication_pass_duration_seconds, ipfskit_replication_passes_total.
   void write_metrics(metrics::Writer& w, const Settings& s);

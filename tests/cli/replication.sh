@@ -7,7 +7,9 @@
 # (the exact JSON document) and stats, the metrics; a flipped byte found by
 # the sampled re-verification and repaired; pin rm removing every copy; the
 # main daemon SIGKILLed and restarted, its index counting nothing that is
-# not there.
+# not there; route suggest and optimize (a plan, --apply); the backend daemon
+# SIGKILLed: one alert, its copies made elsewhere after repair_grace, and
+# trimmed back to the maximum when it returns.
 # Usage: replication.sh IPFS_KIT TESTDATA
 . "$(dirname "$0")/lib.sh"
 K=$(realpath "$1")
@@ -28,6 +30,9 @@ quiet_ports() { for k in api rpc gateway; do "$K" config set daemon.${k}_address
 
 # ---- the backend daemon (another ipfs-kit, spoken to over Kubo's RPC) ----
 IPFS_KIT_PATH="$OTHER" quiet_ports
+# A fixed port for its RPC: it is killed and started again at the same address.
+other_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+IPFS_KIT_PATH="$OTHER" "$K" config set daemon.rpc_address "127.0.0.1:$other_port" > /dev/null
 IPFS_KIT_PATH="$OTHER" "$K" config set replication.enabled false > /dev/null
 IPFS_KIT_PATH="$OTHER" "$K" daemon start --detach > /dev/null || fail "backend daemon start"
 other_rpc=$(state "$OTHER" rpc)
@@ -145,9 +150,50 @@ for c in "${cids[@]}"; do
 done
 expect_eq "no pinned row without its copy" 0 "$bad"
 
+# route suggest and optimize (plans from the daemon's view of the backends).
+"$K" --json route suggest --size 1000 | field '(sorted(j["plan"]["add"]), j["plan"]["needed"], j["plan"]["wanted"])' > sg.txt
+expect_eq "route suggest" "(['disk', 'other'], 1, 2)" "$(cat sg.txt)"
+"$K" --json route suggest --size 100000000000000000 | field 'j["plan"]["reasons"]["disk"]' > sg2.txt
+grep -q "not enough free space" sg2.txt && pass || fail "route suggest weighs free space: $(cat sg2.txt)"
+lower=${cids[6]}
+"$K" pin add --replication-max 2 "$lower" > /dev/null
+"$K" --json route optimize "$lower" | field '(j["applied"], len(j["plans"][0]["plan"]["drop"]))' > op.txt
+expect_eq "route optimize plans a trim" "(False, 1)" "$(cat op.txt)"
+"$K" --json route inspect "$lower" | field 'sorted(r["status"] for r in j["replicas"])' > op1.txt
+expect_eq "a plan moves nothing" "['pinned', 'pinned', 'pinned']" "$(cat op1.txt)"
+"$K" route optimize --apply "$lower" > /dev/null || fail "route optimize --apply"
+"$K" --json route inspect "$lower" | field 'sorted(r["status"] for r in j["replicas"])' > op2.txt
+expect_eq "--apply trims to the maximum" "['pinned', 'pinned', 'unpinned']" "$(cat op2.txt)"
+
+# Repair: a backend down longer than replication.repair_grace has its copies
+# made elsewhere; when it returns, the copies above the maximum are trimmed.
+"$K" config set replication.repair_grace 2 > /dev/null
+"$K" backend add disk2 --type filesystem "path=$TMP/flat2" > /dev/null || fail "backend add disk2"
+wait_for 15 sh -c "'$K' health check disk2" || fail "disk2 healthy"
+"$T" bytes replication-repair 300000 > rep.bin
+rep=$("$K" add -Q rep.bin)
+"$K" pin add --replication-min 3 --replication-max 3 --allocations other,disk "$rep" > /dev/null
+"$K" replication sync > /dev/null 2>&1 || fail "sync before the outage"
+"$K" --json route inspect "$rep" | field 'sorted(r["backend"] for r in j["replicas"] if r["status"] == "pinned")' > r0.txt
+expect_eq "on its allocations" "['disk', 'ipfs', 'other']" "$(cat r0.txt)"
+kill -9 "$(state "$OTHER" pid)"
+wait_for 20 sh -c "'$K' --json backend status other | grep -q '\"health\":\"unhealthy\"'" || fail "other down"
+sleep 2.5  # the grace
+"$K" replication sync > sync.txt 2>&1; expect_eq "repaired past the grace" 0 $?
+"$K" --json route inspect "$rep" | field 'sorted((r["backend"], r["status"]) for r in j["replicas"])' > r1.txt
+expect_eq "a copy made elsewhere" "[('disk', 'pinned'), ('disk2', 'pinned'), ('ipfs', 'pinned'), ('other', 'pinned')]" "$(cat r1.txt)"
+"$K" --json health alerts | field 'len([a for a in j["active"] if a["backend"] == "other"])' > a.txt
+expect_eq "one alert for the outage" 1 "$(cat a.txt)"
+rm -f "$OTHER/daemon.json"
+IPFS_KIT_PATH="$OTHER" "$K" daemon start --detach > /dev/null || fail "backend daemon restart"
+wait_for 20 sh -c "'$K' health check other" || fail "other back"
+"$K" replication sync > /dev/null 2>&1 || fail "sync after the return"
+"$K" --json route inspect "$rep" | field 'sorted((r["backend"], r["status"]) for r in j["replicas"])' > r2.txt
+expect_eq "trimmed to the maximum on its return" "[('disk', 'pinned'), ('disk2', 'unpinned'), ('ipfs', 'pinned'), ('other', 'pinned')]" "$(cat r2.txt)"
+
 # Read without the daemon.
 "$K" daemon stop > /dev/null || fail "daemon stop"
 "$K" --json route inspect "${cids[5]}" | field 'len(j["replicas"])' > off.txt
 expect_eq "route inspect without the daemon" 3 "$(cat off.txt)"
-"$K" route suggest > out.txt 2>&1; expect_eq "route suggest unsupported" 9 $?
+"$K" route suggest > out.txt 2>&1; expect_eq "route suggest needs the daemon's view of the backends" 6 $?
 finish
