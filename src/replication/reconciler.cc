@@ -439,18 +439,23 @@ Result<json> Reconciler::optimize(const Settings& s, const std::vector<Cid>& cid
 }
 
 void Reconciler::write_metrics(metrics::Writer& w, const Settings& s) {
+  const Backends b = snapshot(s, unix_seconds_now(), false);
+  // Every configured backend (and any the index still names), every state:
+  // a series exists before its first copy does.
+  std::map<std::string, BackendTotals> totals;
+  for (const auto& c : b.candidates) totals[c.name];
+  totals[kLocalBackend];
+  if (auto t = index_.totals())
+    for (auto& [name, v] : *t) totals[name] = v;
   w.family("ipfskit_replicas", "gauge", "Replicas in the replica index, by backend and state.");
-  if (auto totals = index_.totals()) {
-    for (const auto& [name, t] : *totals)
-      for (State st : kAllStates) {
-        auto it = t.replicas.find(st);
-        w.sample("ipfskit_replicas", {{"backend", name}, {"state", std::string(state_name(st))}},
-                 it == t.replicas.end() ? uint64_t{0} : it->second);
-      }
-  }
+  for (const auto& [name, t] : totals)
+    for (State st : kAllStates) {
+      auto it = t.replicas.find(st);
+      w.sample("ipfskit_replicas", {{"backend", name}, {"state", std::string(state_name(st))}},
+               it == t.replicas.end() ? uint64_t{0} : it->second);
+    }
   w.family("ipfskit_pins_under_replicated", "gauge", "Pins with fewer verified copies than their minimum.");
   {
-    const Backends b = snapshot(s, unix_seconds_now(), false);
     auto n = index_.count_under_replicated(b.counting, s.min, s.max);
     w.sample("ipfskit_pins_under_replicated", {}, n ? *n : uint64_t{0});
   }
