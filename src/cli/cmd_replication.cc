@@ -175,6 +175,37 @@ void register_replication(CLI::App& app, Context& ctx, Action& action) {
     };
   });
 
+  // Hidden, for bench/replication.sh: rows for N pins with a pinned copy on
+  // each given backend, written through the same tables (and triggers) as
+  // the daemon's; prints a CID from the middle for route inspect.
+  struct GenerateFlags {
+    uint64_t pins = 0, seed = 1;
+    std::string backends = "ipfs";
+  };
+  auto gf = std::make_shared<GenerateFlags>();
+  CLI::App* generate = rep->add_subcommand("generate-index", "bench: generate replica index rows");
+  generate->group("");
+  generate->add_option("--pins", gf->pins, "pins")->required()->check(CLI::Range(uint64_t{1}, uint64_t{100000000}));
+  generate->add_option("--backends", gf->backends, "backend names, comma-separated");
+  generate->add_option("--seed", gf->seed, "CID seed");
+  generate->callback([gf, &ctx, &action] {
+    action = [gf, &ctx]() -> Status {
+      api::Client* client = TRY(ctx.client());
+      if (client->where() == "daemon") return invalid_argument("stop the daemon first (generate-index writes the index directly)");
+      auto db = TRY(open_index(ctx));
+      TRY_STATUS(replication::ReplicaIndex::create_schema(*db));
+      replication::ReplicaIndex index(*db);
+      TRY_STATUS(index.generate(gf->pins, split_commas({gf->backends}), gf->seed, unix_seconds_now()));
+      auto q = TRY(db->prepare("SELECT cid FROM replicas ORDER BY cid LIMIT 1 OFFSET ?1"));
+      q.bind(1, static_cast<int64_t>(gf->pins / 2));
+      if (!TRY(q.step())) return not_found("no rows were generated");
+      auto cid = Cid::from_bytes(q.column_blob(0));
+      if (!cid) return make_error(Code::kCorruption, "a generated CID does not parse");
+      std::printf("%s\n", cid->to_string().c_str());
+      return {};
+    };
+  });
+
   CLI::App* route = app.add_subcommand("route", "Where pins' copies are: inspect, stats (read from the repository)");
   route->require_subcommand(1);
   auto inspect_cid = std::make_shared<std::string>();

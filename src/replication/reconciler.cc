@@ -302,7 +302,10 @@ Result<PassReport> Reconciler::pass(const Settings& s, const std::function<void(
     }
   }
   report.cancelled = cancel != nullptr && cancel->cancelled();
-  report.under_replicated = TRY(index_.count_under_replicated(b.counting, s.min, s.max));
+  // A pin below its minimum is always work: when none was found (and the
+  // pass ran), none is under-replicated, and the second scan is saved.
+  report.under_replicated =
+      s.enabled && report.checked == 0 ? 0 : TRY(index_.count_under_replicated(b.counting, s.min, s.max));
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   passes_++;
   {
