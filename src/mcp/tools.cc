@@ -911,6 +911,47 @@ std::vector<Tool> build_table() {
          return json{{"result", std::move(r)}};
        }});
 
+  // ---- routing: where pins' copies are and should be ----
+  add({"route_inspect", "Where a pin's copies are",
+       "Every replica of a pin: backend, status (queued, pinning, pinned, pin_error, unpinning, unpinned), verified "
+       "how and when, the last error (`ipfs-kit route inspect CID`), with the pin's policy. Needs a running daemon.",
+       s::object({{"cid", s::string("a pinned CID")}}, {"cid"}),
+       s::object({{"replication", s::open_object("{cid, policy, verified, meets_minimum, replicas, issue}")}}, {"replication"}),
+       true, false, true, [](const json& a, ToolEnv& env) -> Result<json> {
+         const Cid cid = TRY(parse_cid(a["cid"].get<std::string>()));
+         json r = TRY(env.client->replication_status_of(cid));
+         return json{{"replication", std::move(r)}};
+       }});
+  doc_tool("route_stats", "Replicas per backend",
+           "Per backend: replicas by status, bytes of verified copies, health (`ipfs-kit route stats`).", "backends",
+           [](api::Client& c) -> Result<json> {
+             json j = TRY(c.replication_status());
+             return j.contains("backends") ? j["backends"] : json::object();
+           });
+  add({"route_suggest", "Where a new pin would go",
+       "The backends a new pin's copies would go to under the default policy, and why each was chosen or passed "
+       "over (`ipfs-kit route suggest`). Needs a running daemon.",
+       s::object({{"size", s::integer("the pin's size in bytes (backends without the space are passed over)", 0, INT64_MAX)}}),
+       s::object({{"suggestion", s::open_object("{size, policy, plan}")}}, {"suggestion"}), true, false, true,
+       [](const json& a, ToolEnv& env) -> Result<json> {
+         const uint64_t size = a.contains("size") ? a["size"].get<uint64_t>() : 0;
+         json r = TRY(env.client->route_suggest(size));
+         return json{{"suggestion", std::move(r)}};
+       }});
+  add({"route_optimize", "Move copies toward their policy",
+       "Plans the copies to add, retry or remove so that pins (the given CIDs, or every pin that needs work) meet "
+       "their replication policy; with apply, makes the moves (`ipfs-kit route optimize [--apply]`). Needs a "
+       "running daemon.",
+       s::object({{"cids", s::array(s::string("a CID"), "pins to look at (default: every pin that needs work)", 0, 1000)},
+                  {"apply", s::boolean("make the moves instead of only planning them", false)}}),
+       s::object({{"result", s::open_object("{applied, plans, result}")}}, {"result"}), false, true, true,
+       [](const json& a, ToolEnv& env) -> Result<json> {
+         std::vector<Cid> cids;
+         if (a.contains("cids")) cids = TRY(parse_cids(a, "cids"));
+         json r = TRY(env.client->route_optimize(cids, arg_bool(a, "apply", false), env.cancel));
+         return json{{"result", std::move(r)}};
+       }});
+
   add({"metrics", "Metrics", "The daemon's Prometheus metrics as text. Needs a running daemon.", empty_in,
        s::object({{"text", s::string("Prometheus text exposition format")}}, {"text"}), true, false, true,
        [](const json&, ToolEnv& env) -> Result<json> {

@@ -249,8 +249,13 @@ Result<PassReport> Reconciler::pass(const Settings& s, const std::function<void(
   TRY_STATUS(ReplicaIndex::create_schema(node_.repo().db()));
   const Backends b = snapshot(s, report.started, true);
 
-  // 1. Removals.
-  TRY(index_.release_removed_pins(report.started));
+  // 1. Removals. The pins_released trigger marks a removed pin's copies in
+  // the transaction that removes it; the full sweep (for pins removed by
+  // a binary without the trigger) runs once per daemon start.
+  if (!swept_) {
+    TRY(index_.release_removed_pins(report.started));
+    swept_ = true;
+  }
   for (const Replica& r : TRY(index_.due_removals(report.started, 100000))) {
     if (!check_cancel(cancel)) break;
     auto done = registry_.unpin(r.backend, r.cid);

@@ -117,6 +117,7 @@ class Reconciler {
   std::optional<PassReport> last_;
   std::atomic<uint64_t> passes_{0};
   int64_t last_sample_ = 0;
+  bool swept_ = false;  // release_removed_pins ran (under pass_mu_)
 };
 
 }  // namespace ipfskit::replication
