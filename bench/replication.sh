@@ -3,7 +3,7 @@
 #   a replication pass over 100,000 pins with nothing to do      < 1 s   (the pass's own clock)
 #   route inspect CID on 1,000,000 pins x 3 replicas              < 10 ms (hyperfine, the whole process)
 #   replicating a 1 GiB pin to a `kubo` backend (another ipfs-kit daemon), pushed and read back
-#                                        <= 1.5 x `ipfs-kit dag export CID | curl -F file=@- .../dag/import`
+#                                        <= 1.5 x `ipfs-kit dag export CID | curl -F file=@/dev/stdin .../dag/import`
 #                                             of the same DAG into a fresh daemon of the same kind
 # The index rows of the first two are generated directly (replication generate-index) through the same
 # tables and triggers the daemon writes.
@@ -122,7 +122,10 @@ if [[ " $PARTS " == *" transfer "* ]]; then
       else
         IPFS_KIT_PATH=$M "$K" daemon stop > /dev/null 2>&1
         s=$(date +%s%N)
-        IPFS_KIT_PATH=$M "$K" dag export "$cid" | curl -sf -X POST -F file=@- "http://$rpc/api/v0/dag/import" > /dev/null \
+        # -F file=@- would be the spelling, but curl reads a `@-` part into memory
+        # and refuses one over 1 GiB ("option -F: is badly used here");
+        # @/dev/stdin streams it (chunked), as Kubo's own clients do.
+        IPFS_KIT_PATH=$M "$K" dag export "$cid" | curl -sf -X POST -F file=@/dev/stdin "http://$rpc/api/v0/dag/import" > /dev/null \
           || { echo "dag export | dag/import failed"; exit 1; }
         THEIRS="$THEIRS $(secs "$s")"
       fi
