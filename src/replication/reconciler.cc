@@ -113,7 +113,13 @@ void Reconciler::push_copy(const Cid& cid, const std::string& backend, int attem
   o.cid = cid;
   o.verify = true;
   auto receipt = registry_.push(backend, o, cancel);
-  if (!receipt) return fail(receipt.error().message());
+  if (!receipt) {
+    // Name the backend and the step when the backend's own message does not
+    // ("car: varint too long" alone says nothing of where).
+    std::string why = receipt.error().message();
+    if (why.find(backend) == std::string::npos) why = "push to " + backend + " or its read-back failed: " + why;
+    return fail(why);
+  }
   const json& r = *receipt;
   const std::string status = r.value("status", "");
   const std::string proof = r.contains("verified_by") && r["verified_by"].is_string() ? r["verified_by"].get<std::string>() : "";

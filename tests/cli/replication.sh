@@ -9,7 +9,8 @@
 # main daemon SIGKILLed and restarted, its index counting nothing that is
 # not there; route suggest and optimize (a plan, --apply); the backend daemon
 # SIGKILLed: one alert, its copies made elsewhere after repair_grace, and
-# trimmed back to the maximum when it returns.
+# trimmed back to the maximum when it returns; a hostile Kubo RPC stand-in
+# (garbage or a truncated CAR on read-back): pin_error with the reason.
 # Usage: replication.sh IPFS_KIT TESTDATA
 . "$(dirname "$0")/lib.sh"
 K=$(realpath "$1")
@@ -190,6 +191,71 @@ wait_for 20 sh -c "'$K' health check other" || fail "other back"
 "$K" replication sync > /dev/null 2>&1 || fail "sync after the return"
 "$K" --json route inspect "$rep" | field 'sorted((r["backend"], r["status"]) for r in j["replicas"])' > r2.txt
 expect_eq "trimmed to the maximum on its return" "[('disk', 'pinned'), ('disk2', 'unpinned'), ('ipfs', 'pinned'), ('other', 'pinned')]" "$(cat r2.txt)"
+
+# Bad input: a Kubo RPC stand-in (written from Kubo's RPC documentation) that
+# takes the DAG, claims to pin it and then hands back garbage, or a CAR cut
+# short: the copy is pin_error with the reason, never pinned; the daemon lives.
+for mode in garbage truncated; do
+  hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  python3 - "$hport" "$mode" <<'PY' &
+import http.server, json, sys, urllib.parse
+port, mode = int(sys.argv[1]), sys.argv[2]
+class Hostile(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def reply(self, body, ctype="application/json"):
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_POST(self):
+        url = urllib.parse.urlparse(self.path)
+        args = urllib.parse.parse_qs(url.query)
+        if self.headers.get("Transfer-Encoding", "") == "chunked":
+            while True:
+                size = int(self.rfile.readline().strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                self.rfile.read(size + 2)
+        else:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        cmd = url.path.removeprefix("/api/v0/")
+        if cmd == "version":
+            self.reply(b'{"Version":"0.30.0"}')
+        elif cmd == "repo/stat":
+            self.reply(b'{"RepoSize":0,"StorageMax":100000000000,"NumObjects":0}')
+        elif cmd == "dag/import":
+            self.reply(b'{"Stats":{"BlockCount":1,"BlockBytesCount":1}}\n')
+        elif cmd == "pin/add":
+            self.reply(json.dumps({"Pins": args.get("arg", [])}).encode())
+        elif cmd == "dag/export":
+            if mode == "garbage":
+                self.reply(b"\xff" * 4096, "application/vnd.ipld.car")
+            else:  # a CARv1 header announcing the root, then nothing
+                self.reply(bytes.fromhex("3aa265726f6f747381d82a58") + b"\x00" * 8, "application/vnd.ipld.car")
+        elif cmd == "pin/ls":
+            self.reply(b'{"Keys":{}}')
+        else:
+            self.reply(b"{}")
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Hostile).serve_forever()
+PY
+  hpid=$!
+  "$K" backend add "hostile-$mode" --type kubo "rpc=http://127.0.0.1:$hport" > /dev/null || fail "backend add hostile-$mode"
+  wait_for 15 sh -c "'$K' health check hostile-$mode" || fail "hostile-$mode answers probes"
+  "$T" bytes "replication-hostile-$mode" 200000 > h.bin
+  h=$("$K" add -Q h.bin)
+  "$K" pin add --replication-min 2 --replication-max 2 --allocations "hostile-$mode" "$h" > /dev/null
+  "$K" replication sync > sync.txt 2>&1; expect_eq "sync reports the pin under-replicated ($mode)" 6 $?
+  "$K" --json route inspect "$h" | field '[(r["status"], r["verified_by"], r["error"]) for r in j["replicas"] if r["backend"] == "hostile-'"$mode"'"][0]' > h.txt
+  grep -q "^('pin_error', None, '.*hostile-$mode" h.txt && pass || fail "a hostile backend's copy is pin_error with the reason ($mode): $(cat h.txt)"
+  kill -0 "$(state "$MAIN" pid)" 2> /dev/null && pass || fail "the daemon survived the hostile backend ($mode)"
+  "$K" pin rm "$h" > /dev/null
+  "$K" backend rm "hostile-$mode" > /dev/null
+  kill "$hpid"
+done
 
 # Read without the daemon.
 "$K" daemon stop > /dev/null || fail "daemon stop"
