@@ -32,7 +32,7 @@ field() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 state() { python3 -c "import json; print(json.load(open('$1/daemon.json'))['$2'])"; }
 new_repo() {  # new_repo DIR: a repository listening on free ports
   REPOS="$REPOS $1"
-  for k in api rpc gateway; do IPFS_KIT_PATH=$1 "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
+  for k in api rpc gateway mcp; do IPFS_KIT_PATH=$1 "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
   IPFS_KIT_PATH=$1 "$K" config set replication.check_interval 604800 > /dev/null  # passes only when asked
 }
 secs() { awk -v a="$1" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }

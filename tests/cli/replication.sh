@@ -27,7 +27,7 @@ wait_for() {  # wait_for SECONDS COMMAND...: until the command succeeds
   for _ in $(seq "$n"); do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; done
   return 1
 }
-quiet_ports() { for k in api rpc gateway; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done; }
+quiet_ports() { for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done; }
 
 # ---- the backend daemon (another ipfs-kit, spoken to over Kubo's RPC) ----
 IPFS_KIT_PATH="$OTHER" quiet_ports
