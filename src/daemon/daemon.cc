@@ -510,6 +510,7 @@ Result<nlohmann::json> Service::replication_pass(const CancelToken* cancel) {
   auto report = TRY(reconciler_->pass(replication_settings(), nullptr, cancel));
   nlohmann::json j = replication::to_json(report);
   j["status"] = report.cancelled ? "cancelled" : "completed";
+  j["repaired"] = report.copied;  // the seeds' name for copies made
   return j;
 }
 
