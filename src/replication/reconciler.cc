@@ -322,6 +322,8 @@ Result<PassReport> Reconciler::pass(const Settings& s, const std::function<void(
   {
     std::lock_guard lock(last_mu_);
     last_ = report;
+    under_cached_ = report.under_replicated;
+    under_at_ = std::chrono::steady_clock::now();
   }
   logging::info("replication", "pass", {{"checked", std::to_string(report.checked)},
                                          {"copied", std::to_string(report.copied)},
@@ -330,6 +332,21 @@ Result<PassReport> Reconciler::pass(const Settings& s, const std::function<void(
                                          {"under_replicated", std::to_string(report.under_replicated)},
                                          {"seconds", std::to_string(report.seconds)}});
   return report;
+}
+
+Result<uint64_t> Reconciler::under_replicated(const Settings& s, const Backends& b) {
+  // A full scan of the index: /status, the dashboard's feed and /metrics
+  // scrapes share one count for a few seconds (a pass refreshes it).
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(last_mu_);
+    if (under_cached_ && now - under_at_ < std::chrono::seconds(5)) return *under_cached_;
+  }
+  const uint64_t n = TRY(index_.count_under_replicated(b.counting, s.min, s.max));
+  std::lock_guard lock(last_mu_);
+  under_cached_ = n;
+  under_at_ = now;
+  return n;
 }
 
 Result<json> Reconciler::status(const Settings& s) {
@@ -368,7 +385,7 @@ Result<json> Reconciler::status(const Settings& s) {
               {"repair_grace", s.repair_grace_seconds},
               {"verify_interval", s.verify_interval_seconds},
               {"pins", pins},
-              {"under_replicated", TRY(index_.count_under_replicated(b.counting, s.min, s.max))},
+              {"under_replicated", TRY(under_replicated(s, b))},
               {"backends", backends},
               {"issues", issues},
               {"last_pass", last}};
@@ -470,7 +487,7 @@ void Reconciler::write_metrics(metrics::Writer& w, const Settings& s) {
     }
   w.family("ipfskit_pins_under_replicated", "gauge", "Pins with fewer verified copies than their minimum.");
   {
-    auto n = index_.count_under_replicated(b.counting, s.min, s.max);
+    auto n = under_replicated(s, b);
     w.sample("ipfskit_pins_under_replicated", {}, n ? *n : uint64_t{0});
   }
   w.family("ipfskit_replication_pass_duration_seconds", "gauge", "How long the last replication pass took.");

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -104,6 +105,8 @@ class Reconciler {
                const CancelToken* cancel);
   void push_copy(const Cid& cid, const std::string& backend, int attempts, PassReport& report, std::mutex& report_mu,
                  const CancelToken* cancel);
+  // Pins below their minimum, counted at most every few seconds.
+  Result<uint64_t> under_replicated(const Settings& s, const Backends& b);
   // Reads the DAG under `cid` back from `backend`, re-hashing every block.
   Result<backends::VerifyReport> verify_on(const std::string& backend, const Cid& cid, const CancelToken* cancel);
   void sample_verify(const Settings& s, const Backends& b, PassReport& report, std::mutex& report_mu,
@@ -115,6 +118,8 @@ class Reconciler {
   std::mutex pass_mu_;
   std::mutex last_mu_;
   std::optional<PassReport> last_;
+  std::optional<uint64_t> under_cached_;  // under last_mu_
+  std::chrono::steady_clock::time_point under_at_{};
   std::atomic<uint64_t> passes_{0};
   int64_t last_sample_ = 0;
   bool swept_ = false;  // release_removed_pins ran (under pass_mu_)
