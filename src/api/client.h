@@ -125,6 +125,18 @@ class Operations {
   virtual Result<nlohmann::json> set_backend_running(const std::string& name, bool running) = 0;
   virtual Result<nlohmann::json> replication_status() = 0;
   virtual Result<nlohmann::json> replication_sync(const CancelToken* cancel) = 0;
+  // One pin: {"cid", "policy": {"min", "max", "allocations"}, "verified",
+  // "meets_minimum", "replicas": [route inspect's documents], "issue"}
+  // (GET /replication/status?cid=CID). NotFound when the CID is not pinned.
+  virtual Result<nlohmann::json> replication_status_of(const Cid& cid) = 0;
+  // Where a new pin of `size` bytes would go, and why: {"size", "policy",
+  // "plan": {"add", "needed", "wanted", "available", "error", "reasons"}}
+  // (GET /route/suggest?size=N).
+  virtual Result<nlohmann::json> route_suggest(uint64_t size) = 0;
+  // What would move the pins (`cids`, or every pin that needs work) toward
+  // their policy: {"applied", "plans": [{"cid", "plan"}]}; with `apply`
+  // the moves are made (POST /route/optimize {"cids", "apply"}).
+  virtual Result<nlohmann::json> route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) = 0;
   virtual Result<std::string> metrics() = 0;                          // Prometheus text
   virtual Result<std::vector<std::string>> log_lines(const LogQuery& q) = 0;
 

@@ -329,6 +329,13 @@ Result<nlohmann::json> LocalClient::set_backend_running(const std::string& name,
   return TRY(ops())->set_backend_running(name, running);
 }
 Result<nlohmann::json> LocalClient::replication_status() { return TRY(ops())->replication_status(); }
+Result<nlohmann::json> LocalClient::route_suggest(uint64_t size) { return TRY(ops())->route_suggest(size); }
+Result<nlohmann::json> LocalClient::route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) {
+  return TRY(ops())->route_optimize(cids, apply, cancel);
+}
+Result<nlohmann::json> LocalClient::replication_status_of(const Cid& cid) {
+  return TRY(ops())->replication_status_of(cid);
+}
 Result<nlohmann::json> LocalClient::replication_sync(const CancelToken* cancel) {
   return TRY(ops())->replication_sync(cancel);
 }

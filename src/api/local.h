@@ -98,6 +98,9 @@ class LocalClient : public Client {
   Result<nlohmann::json> set_backend_running(const std::string& name, bool running) override;
   Result<nlohmann::json> replication_status() override;
   Result<nlohmann::json> replication_sync(const CancelToken* cancel) override;
+  Result<nlohmann::json> replication_status_of(const Cid& cid) override;
+  Result<nlohmann::json> route_suggest(uint64_t size) override;
+  Result<nlohmann::json> route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) override;
   Result<std::string> metrics() override;
   Result<std::vector<std::string>> log_lines(const LogQuery& q) override;
   Result<nlohmann::json> backend_check(const std::string& name) override;

@@ -114,6 +114,11 @@ class RoutedClient : public Client {
   }
   Result<nlohmann::json> replication_status() override { return daemon_->replication_status(); }
   Result<nlohmann::json> replication_sync(const CancelToken* cancel) override { return daemon_->replication_sync(cancel); }
+  Result<nlohmann::json> replication_status_of(const Cid& cid) override { return daemon_->replication_status_of(cid); }
+  Result<nlohmann::json> route_suggest(uint64_t size) override { return daemon_->route_suggest(size); }
+  Result<nlohmann::json> route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) override {
+    return daemon_->route_optimize(cids, apply, cancel);
+  }
   Result<std::string> metrics() override { return daemon_->metrics(); }
   Result<std::vector<std::string>> log_lines(const LogQuery& q) override { return local_->log_lines(q); }
   Result<nlohmann::json> backend_check(const std::string& name) override { return daemon_->backend_check(name); }

@@ -404,9 +404,21 @@ Status RemoteClient::pin_add(const std::vector<repo::PinRequest>& pins, const It
     Params q = {{"recursive", flag(first.type == repo::PinType::kRecursive)}, {"partial", "true"}};
     if (first.name) q.emplace_back("name", *first.name);
     if (!first.meta.empty()) q.emplace_back("metadata", dump(json(first.meta)));
+    // Ours: the replication policy (IPFS Cluster's option names).
+    const repo::ReplicationPolicy& rp = first.replication;
+    if (rp.min) q.emplace_back("replication-min", std::to_string(*rp.min));
+    if (rp.max) q.emplace_back("replication-max", std::to_string(*rp.max));
+    if (!rp.allocations.empty()) {
+      std::string a;
+      for (const auto& n : rp.allocations) a += (a.empty() ? "" : ",") + n;
+      q.emplace_back("allocations", a);
+    }
+    auto same_policy = [&](const repo::ReplicationPolicy& o) {
+      return o.min == rp.min && o.max == rp.max && o.allocations == rp.allocations;
+    };
     size_t k = i;
     while (k < pins.size() && k - i < kArgsPerRequest && pins[k].type == first.type && pins[k].name == first.name &&
-           pins[k].meta == first.meta) {
+           pins[k].meta == first.meta && same_policy(pins[k].replication)) {
       q.emplace_back("arg", pins[k].cid.to_string());
       ++k;
     }
@@ -602,6 +614,20 @@ Result<json> RemoteClient::set_backend_running(const std::string& name, bool run
 Result<json> RemoteClient::replication_status() { return api_json("GET", "/replication/status"); }
 
 Result<json> RemoteClient::replication_sync(const CancelToken*) { return api_json("POST", "/replication/sync"); }
+
+Result<json> RemoteClient::route_suggest(uint64_t size) {
+  return api_json("GET", "/route/suggest?size=" + std::to_string(size));
+}
+
+Result<json> RemoteClient::route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken*) {
+  json body = {{"cids", json::array()}, {"apply", apply}};
+  for (const auto& c : cids) body["cids"].push_back(c.to_string());
+  return api_json("POST", "/route/optimize", body.dump());
+}
+
+Result<json> RemoteClient::replication_status_of(const Cid& cid) {
+  return api_json("GET", "/replication/status?cid=" + cid.to_string());
+}
 
 Result<std::string> RemoteClient::metrics() {
   client::Response r = TRY(api_.get("/metrics"));

@@ -1,5 +1,7 @@
 #include "backends/json_util.h"
 
+#include "base/time.h"
+
 #include <charconv>
 #include <ctime>
 
@@ -51,13 +53,6 @@ std::optional<int64_t> parse_time(std::string_view s) {
   return static_cast<int64_t>(::timegm(&tm)) - offset;
 }
 
-std::string format_time(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string format_time(int64_t t) { return utc_rfc3339(t); }
 
 }  // namespace ipfskit::backends

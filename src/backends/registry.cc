@@ -501,6 +501,33 @@ std::vector<Registry::ReadCandidate> Registry::read_candidates() {
   return out;
 }
 
+std::vector<BackendView> Registry::views() {
+  std::vector<std::shared_ptr<Entry>> snapshot;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [name, e] : entries_) snapshot.push_back(e);
+  }
+  std::vector<BackendView> out;
+  for (auto& e : snapshot) {
+    BackendView v;
+    if (e->backend) v.info = e->backend->info();
+    v.info.name = e->name;
+    v.info.type = e->type;
+    v.caps = e->caps;
+    v.available = static_cast<bool>(get(e->name));
+    {
+      std::lock_guard hl(e->mu);
+      v.health = e->health.status();
+      v.health_error = e->health.error();
+      v.latency_ms = e->health.latency_ms();
+      v.down = e->health.down();
+      v.down_since_ms = e->health.down_since_ms();
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 void Registry::write_metrics(metrics::Writer& w) {
   std::vector<std::shared_ptr<Entry>> snapshot;
   {

@@ -61,6 +61,19 @@ struct PushOptions {
   std::vector<std::string> origins;  // default: RegistryOptions::origins
 };
 
+// One backend as the replication pass sees it: what it is, what it can do,
+// whether operations can reach it now, and its health.
+struct BackendView {
+  BackendInfo info;  // name, type, tags, failure_domain
+  Capabilities caps;
+  bool available = false;  // get() would hand it out (enabled, configured, started)
+  Health health = Health::kUnknown;
+  std::string health_error;
+  double latency_ms = 0;
+  bool down = false;          // two probes missed in a row
+  int64_t down_since_ms = 0;  // unix milliseconds; 0 when not down
+};
+
 class Registry {
  public:
   explicit Registry(RegistryOptions options);
@@ -115,6 +128,8 @@ class Registry {
   // it is disabled, stopped or unconfigured; NotFound for an unknown name.
   Result<std::shared_ptr<Backend>> get(const std::string& name);
   std::vector<std::string> names();
+  // Every configured backend (a snapshot).
+  std::vector<BackendView> views();
 
   // The backends reads may fall back to (retrieval/sources.h): enabled,
   // configured, not stopped, able to serve blocks, and not the embedded node

@@ -113,6 +113,7 @@ int run(int argc, char** argv) {
   register_vfs(app, ctx, action);
   register_backend(app, ctx, action);
   register_restore(app, ctx, action);
+  register_replication(app, ctx, action);
   // The seeds' `ipfs add|get|cat|id` group: the same commands under `ipfs`.
   CLI::App* ipfs = app.add_subcommand("ipfs", "IPFS operations (the seeds' spelling of add, get, cat, id)");
   ipfs->require_subcommand(1);

@@ -70,6 +70,7 @@ void register_files(CLI::App& app, Context& ctx, Action& action);    // files (M
 void register_vfs(CLI::App& app, Context& ctx, Action& action);      // vfs mount|list|unmount (FUSE)
 void register_backend(CLI::App& app, Context& ctx, Action& action);  // backend, health, log
 void register_restore(CLI::App& app, Context& ctx, Action& action);  // backend restore (after register_backend)
+void register_replication(CLI::App& app, Context& ctx, Action& action);  // replication, route
 
 // Parses "key=value" into the pair; InvalidArgument otherwise.
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& kv);

@@ -37,6 +37,8 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
     bool direct = false, recursive = true;
     BatchFlags batch;
     CLI::Option* name_opt = nullptr;
+    int replication_min = 0, replication_max = 0;
+    std::string allocations;
   };
   auto af = std::make_shared<AddFlags>();
   CLI::App* add = pin->add_subcommand("add", "Pin CIDs or paths (recursively by default); from standard input when none");
@@ -45,6 +47,11 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
   add->add_option("--meta", af->meta, "key=value metadata (repeatable)")->allow_extra_args(false)->take_all();
   add->add_flag("--direct", af->direct, "pin only the block itself");
   add->add_flag("-r,--recursive", af->recursive, "pin the whole DAG (default true)");
+  add->add_option("--replication-min", af->replication_min, "fewest verified copies across backends (default replication.min_replicas)")
+      ->check(CLI::Range(1, repo::kMaxReplicas));
+  add->add_option("--replication-max", af->replication_max, "most copies across backends (default replication.max_replicas)")
+      ->check(CLI::Range(1, repo::kMaxReplicas));
+  add->add_option("--allocations", af->allocations, "backends to place the copies on first (comma-separated)");
   add_batch_flags(add, af->batch);
   add->callback([af, &ctx, &action] {
     action = [af, &ctx]() -> Status {
@@ -71,6 +78,10 @@ void register_pin(CLI::App& app, Context& ctx, Action& action) {
         p.type = direct ? repo::PinType::kDirect : repo::PinType::kRecursive;
         if (af->name_opt->count() > 0) p.name = af->name;
         p.meta = meta;
+        if (af->replication_min > 0) p.replication.min = af->replication_min;
+        if (af->replication_max > 0) p.replication.max = af->replication_max;
+        p.replication.allocations = split_commas({af->allocations});
+        TRY_STATUS(repo::validate_pin(p));
         pins.push_back(std::move(p));
       }
       auto on_result = [&](const Cid& c, const Status& st) {

@@ -546,6 +546,7 @@ Status Node::pin_update(const Cid& from, const Cid& to, bool unpin) {
   p.cid = to;
   p.name = info->name;
   p.meta = info->meta;
+  p.replication = info->replication;
   auto tx = TRY(sql::Transaction::begin(repo_->db()));
   TRY_STATUS(repo::PinIndex::add_in_transaction(repo_->db(), {p}, now_seconds()));
   if (unpin && from != to) {

@@ -1,6 +1,9 @@
 // The management API of the seeds (port 8887): health, status, backends,
 // replication, and /metrics for Prometheus. JSON in and out; errors are
 // {"error": "..."} with the status their code maps to.
+#include <cerrno>
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "daemon/service.h"
@@ -87,7 +90,39 @@ void register_api_routes(http::Server& server, Service& s) {
   add(server, "GET", "/api/v1/status", false, [&s](const http::Request&) { return reply(s.status()); });
   // /backends, /backends/health, /backends/start|stop/NAME, /backends/NAME/...
   // and /health/alerts: backends/api_routes.cc.
-  add(server, "GET", "/replication/status", false, [&s](const http::Request&) { return reply(s.replication_status()); });
+  add(server, "GET", "/replication/status", false, [&s](const http::Request& req) {
+    if (auto c = req.param("cid")) {
+      auto cid = Cid::parse(*c);
+      if (!cid) return error_response(Error(Code::kInvalidArgument, "invalid CID \"" + *c + "\": " + cid.error().message()));
+      return reply(s.replication_status_of(*cid));
+    }
+    return reply(s.replication_status());
+  });
+  add(server, "GET", "/route/suggest", false, [&s](const http::Request& req) {
+    uint64_t size = 0;
+    if (auto v = req.param("size")) {
+      char* end = nullptr;
+      errno = 0;
+      size = std::strtoull(v->c_str(), &end, 10);
+      if (v->empty() || *end != '\0' || errno != 0 || (*v)[0] == '-')
+        return error_response(Error(Code::kInvalidArgument, "size must be a number of bytes, got \"" + *v + "\""));
+    }
+    return reply(s.route_suggest(size));
+  });
+  add(server, "POST", "/route/optimize", false, [&s](const http::Request& req) {
+    auto j = nlohmann::json::parse(req.body.empty() ? std::string("{}") : req.body, nullptr, false);
+    if (!j.is_object() || (j.contains("cids") && !j["cids"].is_array()) ||
+        (j.contains("apply") && !j["apply"].is_boolean()))
+      return error_response(Error(Code::kInvalidArgument, "expected {\"cids\": [CID, ...], \"apply\": true|false}"));
+    std::vector<Cid> cids;
+    for (const auto& c : j.value("cids", nlohmann::json::array())) {
+      if (!c.is_string()) return error_response(Error(Code::kInvalidArgument, "cids must be strings"));
+      auto cid = Cid::parse(c.get<std::string>());
+      if (!cid) return error_response(Error(Code::kInvalidArgument, "invalid CID \"" + c.get<std::string>() + "\""));
+      cids.push_back(*cid);
+    }
+    return reply(s.route_optimize(cids, j.value("apply", false), nullptr));
+  });
   add(server, "POST", "/replication/sync", false, [&s](const http::Request&) { return reply(s.replication_sync(nullptr)); });
   add(server, "GET", "/metrics", false, [&s](const http::Request&) {
     auto m = s.metrics();

@@ -190,6 +190,10 @@ Status Service::start() {
   TRY_STATUS(write_state_files());
   backends_->configure(cfg);  // starts the processes of auto_start backends
   backends_->start();         // health rounds
+  reconciler_ = std::make_unique<replication::Reconciler>(*node_, *backends_);
+  if (auto st = replication::ReplicaIndex::create_schema(node_->repo().db()); !st)
+    return make_error(st.error().code(), "replica index: " + st.error().message());
+  replication_thread_ = std::thread([this] { replication_loop(); });
   logging::info("daemon", "listening",
                 {{"api", "http://" + api_->address()}, {"rpc", "http://" + rpc_->address()},
                  {"gateway", "http://" + gateway_->address()},
@@ -348,13 +352,6 @@ void Service::loop() {
       config_mtime_ns_ = m;
       reload_config("config file changed");
     }
-    const auto cfg = config();
-    const auto now = std::chrono::steady_clock::now();
-    if (boolean(*cfg, "replication.enabled", true) &&
-        now - last_replication_check_ >= std::chrono::seconds(integer(*cfg, "replication.check_interval", 300))) {
-      last_replication_check_ = now;
-      (void)replication_pass();
-    }
   }
 }
 
@@ -446,23 +443,58 @@ Result<nlohmann::json> Service::backend_push(const std::string& name, const api:
   return backends_->push(name, o);
 }
 
+replication::Settings Service::replication_settings() {
+  const auto cfg = config();
+  replication::Settings r;
+  r.enabled = boolean(*cfg, "replication.enabled", true);
+  r.auto_replication = boolean(*cfg, "replication.auto_replication", true);
+  r.min = static_cast<int>(integer(*cfg, "replication.min_replicas", 2));
+  r.max = static_cast<int>(integer(*cfg, "replication.max_replicas", 5));
+  r.repair_grace_seconds = static_cast<int>(integer(*cfg, "replication.repair_grace", 600));
+  r.verify_interval_seconds = static_cast<int>(integer(*cfg, "replication.verify_interval", 3600));
+  r.verify_sample = static_cast<int>(integer(*cfg, "replication.verify_sample", 20));
+  r.concurrency = static_cast<size_t>(integer(*cfg, "replication.concurrency", 4));
+  return r;
+}
+
 nlohmann::json Service::replication_json() {
   const auto cfg = config();
-  uint64_t pins = 0;
-  if (auto n = node_->repo().pins().count()) pins = *n;
-  const int min = integer(*cfg, "replication.min_replicas", 2);
-  return {{"enabled", boolean(*cfg, "replication.enabled", true)},
-          {"auto_replication", boolean(*cfg, "replication.auto_replication", true)},
-          {"min_replicas", min},
-          {"max_replicas", integer(*cfg, "replication.max_replicas", 5)},
-          {"check_interval", integer(*cfg, "replication.check_interval", 300)},
-          {"backends", nlohmann::json::array({"ipfs"})},
-          {"pins", pins},
-          // Every pin has one verified copy: the embedded node's.
-          {"replica_counts", {{"1", pins}}},
-          {"under_replicated", min > 1 ? pins : 0},
-          {"last_check", iso_time(last_replication_check_unix_)},
-          {"note", "the embedded node is the only backend; copies beyond it need more backends configured"}};
+  if (!reconciler_) return {{"enabled", false}, {"error", "the daemon is starting"}};
+  auto j = reconciler_->status(replication_settings());
+  if (!j) return {{"error", j.error().message()}};
+  (*j)["check_interval"] = integer(*cfg, "replication.check_interval", 300);
+  (*j)["last_check"] = iso_time(last_replication_check_unix_);
+  return *j;
+}
+
+Result<nlohmann::json> Service::replication_status_of(const Cid& cid) {
+  if (!reconciler_) return make_error(Code::kUnavailable, "the daemon is starting");
+  return reconciler_->status_of(replication_settings(), cid);
+}
+
+Result<nlohmann::json> Service::route_suggest(uint64_t size) {
+  if (!reconciler_) return make_error(Code::kUnavailable, "the daemon is starting");
+  return reconciler_->suggest(replication_settings(), size);
+}
+
+Result<nlohmann::json> Service::route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) {
+  if (!reconciler_) return make_error(Code::kUnavailable, "the daemon is starting");
+  return reconciler_->optimize(replication_settings(), cids, apply, cancel ? cancel : &replication_cancel_);
+}
+
+void Service::replication_loop() {
+  std::unique_lock lock(replication_mu_);
+  for (;;) {
+    const auto cfg = config();
+    const auto interval = std::chrono::seconds(integer(*cfg, "replication.check_interval", 300));
+    // The first pass soon after the start (resuming what a stop interrupted).
+    const auto wait = last_replication_check_unix_ == 0 ? std::chrono::seconds(2) : interval;
+    if (replication_cv_.wait_for(lock, wait, [this] { return replication_stopping_; })) return;
+    lock.unlock();
+    if (boolean(*config(), "replication.enabled", true)) (void)replication_pass(&replication_cancel_);
+    else last_replication_check_unix_ = now_unix();
+    lock.lock();
+  }
 }
 
 Result<nlohmann::json> Service::health() {
@@ -489,19 +521,18 @@ Result<nlohmann::json> Service::set_config(const std::string& key, const std::st
   return client_->config_get(key);
 }
 
-Result<nlohmann::json> Service::replication_sync(const CancelToken*) { return replication_pass(); }
+Result<nlohmann::json> Service::replication_sync(const CancelToken* cancel) {
+  return replication_pass(cancel ? cancel : &replication_cancel_);
+}
 
-nlohmann::json Service::replication_pass() {
+Result<nlohmann::json> Service::replication_pass(const CancelToken* cancel) {
+  if (!reconciler_) return make_error(Code::kUnavailable, "the daemon is starting");
   last_replication_check_unix_ = now_unix();
-  nlohmann::json status = replication_json();
-  logging::debug("replication", "check", {{"pins", std::to_string(status["pins"].get<uint64_t>())}});
-  return {{"status", "completed"},
-          {"checked", status["pins"]},
-          {"under_replicated", status["under_replicated"]},
-          {"repaired", 0},
-          {"reason", status["under_replicated"].get<uint64_t>() > 0
-                         ? "no other backend to replicate to"
-                         : "every pin meets min_replicas"}};
+  auto report = TRY(reconciler_->pass(replication_settings(), nullptr, cancel));
+  nlohmann::json j = replication::to_json(report);
+  j["status"] = report.cancelled ? "cancelled" : "completed";
+  j["repaired"] = report.copied;  // the seeds' name for copies made
+  return j;
 }
 
 nlohmann::json Service::status_json() {
@@ -581,6 +612,7 @@ std::string Service::metrics_text() {
   w.family("ipfskit_fallback_cache_failures_total", "counter",
            "Blocks fetched by reads that could not be kept (queue full, repository refused the write); served anyway.");
   w.sample("ipfskit_fallback_cache_failures_total", {}, fs.cache_failures);
+  if (reconciler_) reconciler_->write_metrics(w, replication_settings());
   w.family("ipfskit_daemon_start_time_seconds", "gauge", "When the daemon started, in unix seconds.");
   w.sample("ipfskit_daemon_start_time_seconds", {}, static_cast<uint64_t>(started_));
   w.family("ipfskit_build_info", "gauge", "The running version (always 1).");
@@ -668,6 +700,16 @@ void Service::shutdown() {
   rpc_.reset();
   api_.reset();
   psa_.reset();
+  if (replication_thread_.joinable()) {
+    {
+      std::lock_guard lock(replication_mu_);
+      replication_stopping_ = true;
+    }
+    replication_cancel_.cancel();
+    replication_cv_.notify_all();
+    replication_thread_.join();
+  }
+  reconciler_.reset();
   node_->set_fallback(nullptr);  // it reads through the registry, which goes next
   if (backends_) backends_->shutdown();  // supervised processes stop with the daemon
   remove_state_files();

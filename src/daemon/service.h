@@ -2,6 +2,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <thread>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -26,6 +28,7 @@
 #include "mcp/server.h"
 #include "metrics/metrics.h"
 #include "psa/service.h"
+#include "replication/reconciler.h"
 #include "rpc/kubo_rpc.h"
 
 namespace ipfskit::daemon {
@@ -52,6 +55,9 @@ class Service : public api::Operations {
   // Starts or stops serving a backend; NotFound for unknown names.
   Result<nlohmann::json> set_backend_running(const std::string& name, bool running) override;
   Result<nlohmann::json> replication_status() override { return replication_json(); }
+  Result<nlohmann::json> replication_status_of(const Cid& cid) override;
+  Result<nlohmann::json> route_suggest(uint64_t size) override;
+  Result<nlohmann::json> route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) override;
   Result<nlohmann::json> replication_sync(const CancelToken* cancel) override;
   Result<std::string> metrics() override { return metrics_text(); }
   Result<std::vector<std::string>> log_lines(const api::LogQuery& q) override;
@@ -99,8 +105,18 @@ class Service : public api::Operations {
   void reload_config(const std::string& why);
   // Reads fall back to the registry's backends (retrieval.fallback, .cache).
   void apply_retrieval(const Config& cfg);
-  // One replication check (the periodic pass and POST /replication/sync).
-  nlohmann::json replication_pass();
+  // One replication pass (the periodic one and POST /replication/sync).
+  Result<nlohmann::json> replication_pass(const CancelToken* cancel);
+  replication::Settings replication_settings();
+  // The periodic passes, on a thread of their own (a long pass never holds
+  // up signals or reloads); stopped (and its pass cancelled) at shutdown.
+  void replication_loop();
+  std::unique_ptr<replication::Reconciler> reconciler_;
+  std::thread replication_thread_;
+  std::mutex replication_mu_;
+  std::condition_variable replication_cv_;
+  bool replication_stopping_ = false;
+  CancelToken replication_cancel_;
   std::mutex reload_mu_;
   std::optional<Error> filter_auth(const http::Request& req) const;
   void observe(metrics::HttpStats& stats, const char* listener, const http::Request& req, int status, double secs,
@@ -145,7 +161,7 @@ class Service : public api::Operations {
   std::mutex stat_mu_;
   std::optional<core::RepoStat> stat_cache_;
   std::chrono::steady_clock::time_point stat_time_{};
-  int64_t last_replication_check_unix_ = 0;
+  std::atomic<int64_t> last_replication_check_unix_{0};
 };
 
 void register_api_routes(http::Server& server, Service& service);

@@ -479,7 +479,11 @@ std::vector<Tool> build_table() {
        s::object({{"cids", cids_in},
                   {"name", s::string("a name for the pins")},
                   {"meta", s::string_map("metadata for the pins")},
-                  {"direct", s::boolean("pin only the block itself, not its DAG", false)}},
+                  {"direct", s::boolean("pin only the block itself, not its DAG", false)},
+                  {"replication_min", s::integer("fewest verified copies across backends", 1, repo::kMaxReplicas)},
+                  {"replication_max", s::integer("most copies across backends", 1, repo::kMaxReplicas)},
+                  {"allocations", s::array(s::string("a backend name"), "backends to place the copies on first", 0,
+                                           repo::kMaxAllocations)}},
                  {"cids"}),
        item_results_schema("pinned"), false, false, true, [](const json& a, ToolEnv& env) -> Result<json> {
          auto cids = TRY(parse_cids(a, "cids"));
@@ -490,6 +494,10 @@ std::vector<Tool> build_table() {
            p.type = arg_bool(a, "direct", false) ? repo::PinType::kDirect : repo::PinType::kRecursive;
            p.name = opt_string(a, "name");
            if (a.contains("meta")) p.meta = a["meta"].get<std::map<std::string, std::string>>();
+           if (a.contains("replication_min")) p.replication.min = a["replication_min"].get<int>();
+           if (a.contains("replication_max")) p.replication.max = a["replication_max"].get<int>();
+           if (a.contains("allocations")) p.replication.allocations = a["allocations"].get<std::vector<std::string>>();
+           TRY_STATUS(repo::validate_pin(p));
            pins.push_back(std::move(p));
          }
          return item_batch(cids, env, [&](const api::ItemFn& fn) { return env.client->pin_add(pins, fn, env.cancel); });
@@ -930,6 +938,47 @@ std::vector<Tool> build_table() {
          if (env.progress) env.progress(0, std::nullopt, "replication pass started");
          json r = TRY(env.client->replication_sync(env.cancel));
          if (env.progress) env.progress(1, 1, "replication pass finished");
+         return json{{"result", std::move(r)}};
+       }});
+
+  // ---- routing: where pins' copies are and should be ----
+  add({"route_inspect", "Where a pin's copies are",
+       "Every replica of a pin: backend, status (queued, pinning, pinned, pin_error, unpinning, unpinned), verified "
+       "how and when, the last error (`ipfs-kit route inspect CID`), with the pin's policy. Needs a running daemon.",
+       s::object({{"cid", s::string("a pinned CID")}}, {"cid"}),
+       s::object({{"replication", s::open_object("{cid, policy, verified, meets_minimum, replicas, issue}")}}, {"replication"}),
+       true, false, true, [](const json& a, ToolEnv& env) -> Result<json> {
+         const Cid cid = TRY(parse_cid(a["cid"].get<std::string>()));
+         json r = TRY(env.client->replication_status_of(cid));
+         return json{{"replication", std::move(r)}};
+       }});
+  doc_tool("route_stats", "Replicas per backend",
+           "Per backend: replicas by status, bytes of verified copies, health (`ipfs-kit route stats`).", "backends",
+           [](api::Client& c) -> Result<json> {
+             json j = TRY(c.replication_status());
+             return j.contains("backends") ? j["backends"] : json::object();
+           });
+  add({"route_suggest", "Where a new pin would go",
+       "The backends a new pin's copies would go to under the default policy, and why each was chosen or passed "
+       "over (`ipfs-kit route suggest`). Needs a running daemon.",
+       s::object({{"size", s::integer("the pin's size in bytes (backends without the space are passed over)", 0, INT64_MAX)}}),
+       s::object({{"suggestion", s::open_object("{size, policy, plan}")}}, {"suggestion"}), true, false, true,
+       [](const json& a, ToolEnv& env) -> Result<json> {
+         const uint64_t size = a.contains("size") ? a["size"].get<uint64_t>() : 0;
+         json r = TRY(env.client->route_suggest(size));
+         return json{{"suggestion", std::move(r)}};
+       }});
+  add({"route_optimize", "Move copies toward their policy",
+       "Plans the copies to add, retry or remove so that pins (the given CIDs, or every pin that needs work) meet "
+       "their replication policy; with apply, makes the moves (`ipfs-kit route optimize [--apply]`). Needs a "
+       "running daemon.",
+       s::object({{"cids", s::array(s::string("a CID"), "pins to look at (default: every pin that needs work)", 0, 1000)},
+                  {"apply", s::boolean("make the moves instead of only planning them", false)}}),
+       s::object({{"result", s::open_object("{applied, plans, result}")}}, {"result"}), false, true, true,
+       [](const json& a, ToolEnv& env) -> Result<json> {
+         std::vector<Cid> cids;
+         if (a.contains("cids")) cids = TRY(parse_cids(a, "cids"));
+         json r = TRY(env.client->route_optimize(cids, arg_bool(a, "apply", false), env.cancel));
          return json{{"result", std::move(r)}};
        }});
 

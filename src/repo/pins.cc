@@ -1,6 +1,30 @@
 #include "repo/pins.h"
 
+#include "config/backends.h"
+
 namespace ipfskit::repo {
+
+namespace {
+
+std::string join_allocations(const std::vector<std::string>& a) {
+  std::string s;
+  for (const auto& n : a) s += (s.empty() ? "" : ",") + n;
+  return s;
+}
+
+std::vector<std::string> split_allocations(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
 
 const char* pin_type_name(PinType t) { return t == PinType::kRecursive ? "recursive" : "direct"; }
 
@@ -15,6 +39,18 @@ Status validate_pin(const PinRequest& p) {
     bytes += k.size() + v.size();
   }
   if (bytes > kMaxPinMetaBytes) return invalid_argument("pin metadata larger than " + std::to_string(kMaxPinMetaBytes) + " bytes");
+  const ReplicationPolicy& r = p.replication;
+  for (const auto* v : {&r.min, &r.max})
+    if (*v && (**v < 1 || **v > kMaxReplicas))
+      return invalid_argument(std::string(v == &r.min ? "replication-min" : "replication-max") + " must be 1 to " +
+                              std::to_string(kMaxReplicas) + ", got " + std::to_string(**v));
+  if (r.min && r.max && *r.min > *r.max)
+    return invalid_argument("replication-min (" + std::to_string(*r.min) + ") may not exceed replication-max (" +
+                            std::to_string(*r.max) + ")");
+  if (r.allocations.size() > kMaxAllocations)
+    return invalid_argument("at most " + std::to_string(kMaxAllocations) + " allocations");
+  for (const auto& a : r.allocations)
+    if (!valid_backend_name(a)) return invalid_argument("allocation \"" + a + "\" is not a backend name (1-64 letters, digits, '_' or '-')");
   return {};
 }
 
@@ -24,6 +60,11 @@ Status PinIndex::add_in_transaction(sql::Database& db, const std::vector<PinRequ
   auto upgrade = TRY(db.prepare("UPDATE pins SET type = 0 WHERE id = ?1"));
   auto rename = TRY(db.prepare("UPDATE pins SET name = ?2 WHERE id = ?1"));
   auto meta = TRY(db.prepare("INSERT OR REPLACE INTO pin_meta (pin, key, value) VALUES (?1, ?2, ?3)"));
+  // Set fields replace the stored ones; unset fields keep them.
+  auto policy = TRY(db.prepare(
+      "INSERT INTO pin_replication (pin, min, max, allocations) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(pin) DO UPDATE SET "
+      "min = coalesce(excluded.min, min), max = coalesce(excluded.max, max), "
+      "allocations = CASE WHEN ?5 THEN excluded.allocations ELSE allocations END"));
   for (const PinRequest& p : pins) {
     TRY_STATUS(validate_pin(p));
     find.bind(1, ByteView(p.cid.bytes()));
@@ -45,6 +86,16 @@ Status PinIndex::add_in_transaction(sql::Database& db, const std::vector<PinRequ
       insert.reset();
     }
     for (const auto& [k, v] : p.meta) TRY_STATUS(meta.bind(1, id).bind(2, k).bind(3, v).run());
+    if (!p.replication.empty()) {
+      policy.bind(1, id);
+      if (p.replication.min) policy.bind(2, static_cast<int64_t>(*p.replication.min));
+      else policy.bind_null(2);
+      if (p.replication.max) policy.bind(3, static_cast<int64_t>(*p.replication.max));
+      else policy.bind_null(3);
+      policy.bind(4, join_allocations(p.replication.allocations));
+      policy.bind(5, static_cast<int64_t>(p.replication.allocations.empty() ? 0 : 1));
+      TRY_STATUS(policy.run());
+    }
   }
   return {};
 }
@@ -99,14 +150,24 @@ Status PinIndex::list(const PinFilter& f, const std::function<Status(const PinIn
     q.bind(5, f.meta->second);
   }
   if (f.after > 0) q.bind(6, f.after);
-  std::optional<sql::Statement> meta;
-  if (f.with_meta) meta = TRY(db_.prepare("SELECT key, value FROM pin_meta WHERE pin = ?1 ORDER BY key"));
+  std::optional<sql::Statement> meta, policy;
+  if (f.with_meta) {
+    meta = TRY(db_.prepare("SELECT key, value FROM pin_meta WHERE pin = ?1 ORDER BY key"));
+    policy = TRY(db_.prepare("SELECT min, max, allocations FROM pin_replication WHERE pin = ?1"));
+  }
   while (TRY(q.step())) {
     PinInfo p = TRY(row_to_pin(q));
     if (meta) {
       meta->bind(1, q.column_int(0));
       while (TRY(meta->step())) p.meta[meta->column_text(0)] = meta->column_text(1);
       meta->reset();
+      policy->bind(1, q.column_int(0));
+      if (TRY(policy->step())) {
+        if (!policy->column_is_null(0)) p.replication.min = static_cast<int>(policy->column_int(0));
+        if (!policy->column_is_null(1)) p.replication.max = static_cast<int>(policy->column_int(1));
+        p.replication.allocations = split_allocations(policy->column_text(2));
+      }
+      policy->reset();
     }
     TRY_STATUS(fn(p));
   }

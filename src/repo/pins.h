@@ -22,11 +22,24 @@ namespace ipfskit::repo {
 enum class PinType { kRecursive, kDirect };
 const char* pin_type_name(PinType t);
 
+// How many copies of a pin to keep across backends, and where first (IPFS
+// Cluster's replication-min, replication-max and allocations). Unset fields
+// fall back to the configuration (replication.min_replicas/max_replicas);
+// see replication/ for what the daemon does with them.
+struct ReplicationPolicy {
+  std::optional<int> min;
+  std::optional<int> max;
+  std::vector<std::string> allocations;  // backend names, preferred in this order
+  bool empty() const { return !min && !max && allocations.empty(); }
+};
+
 struct PinRequest {
   Cid cid;
   PinType type = PinType::kRecursive;
   std::optional<std::string> name;
   std::map<std::string, std::string> meta;
+  // Set fields replace the pin's stored ones; unset fields keep them.
+  ReplicationPolicy replication;
 };
 
 struct PinInfo {
@@ -36,6 +49,7 @@ struct PinInfo {
   std::optional<std::string> name;
   int64_t created = 0;  // unix seconds
   std::map<std::string, std::string> meta;
+  ReplicationPolicy replication;  // filled when listed with_meta
 };
 
 struct PinFilter {
@@ -56,6 +70,8 @@ struct PinFilter {
 inline constexpr size_t kMaxPinNameBytes = 255;
 inline constexpr size_t kMaxPinMetaEntries = 64;
 inline constexpr size_t kMaxPinMetaBytes = 4096;
+inline constexpr int kMaxReplicas = 100;
+inline constexpr size_t kMaxAllocations = 32;
 
 Status validate_pin(const PinRequest& p);
 
@@ -64,8 +80,9 @@ class PinIndex {
   explicit PinIndex(sql::Database& db) : db_(db) {}
 
   // Records pins inside the caller's transaction. An existing pin is
-  // upgraded (direct -> recursive), renamed when a name is given, and its
-  // metadata merged; a recursive pin is not downgraded to direct.
+  // upgraded (direct -> recursive), renamed when a name is given, its
+  // metadata merged and the set fields of its replication policy replaced;
+  // a recursive pin is not downgraded to direct.
   static Status add_in_transaction(sql::Database& db, const std::vector<PinRequest>& pins, int64_t now);
 
   // Removes pins; returns the CIDs that were pinned. Unpinned CIDs are an error

@@ -25,6 +25,10 @@ CREATE TABLE IF NOT EXISTS pin_meta (
   PRIMARY KEY (pin, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pin_meta_kv ON pin_meta(key, value);
+CREATE TABLE IF NOT EXISTS pin_replication (
+  pin INTEGER PRIMARY KEY REFERENCES pins(id) ON DELETE CASCADE, min INTEGER, max INTEGER,
+  allocations TEXT NOT NULL DEFAULT ''
+);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 )";
 

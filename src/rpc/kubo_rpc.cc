@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "rpc/kubo_rpc.h"
 
 #include "rpc/call.h"
@@ -599,6 +600,19 @@ Status cmd_pin_add(Call& c) {
   // line; without it a failure pins nothing (one request, one outcome).
   const bool partial = TRY(c.flag("partial", false));
   auto meta = TRY(parse_metadata(c.str("metadata")));
+  // Ours: the replication policy, with IPFS Cluster's option names.
+  repo::ReplicationPolicy policy;
+  if (auto v = TRY(c.integer("replication-min"))) policy.min = static_cast<int>(std::clamp<int64_t>(*v, -1, 1000));
+  if (auto v = TRY(c.integer("replication-max"))) policy.max = static_cast<int>(std::clamp<int64_t>(*v, -1, 1000));
+  if (auto a = c.str("allocations")) {
+    size_t start = 0;
+    while (start <= a->size()) {
+      size_t comma = a->find(',', start);
+      if (comma == std::string::npos) comma = a->size();
+      if (comma > start) policy.allocations.push_back(a->substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
   std::vector<repo::PinRequest> pins;
   json out = json::array();
   Status write_error;
@@ -617,6 +631,8 @@ Status cmd_pin_add(Call& c) {
     r.type = recursive ? repo::PinType::kRecursive : repo::PinType::kDirect;
     r.name = c.str("name");
     r.meta = meta;
+    r.replication = policy;
+    TRY_STATUS(repo::validate_pin(r));
     out.push_back(r.cid.to_string());
     pins.push_back(std::move(r));
   }

@@ -37,15 +37,15 @@ const MODERN = { versionNegotiation: { mode: { pin: '2026-07-28' } } }
 // Operations that need the daemon: without one they are isError results that
 // say how to start it.
 const NEEDS_DAEMON = new Set(['health', 'status', 'replication_status', 'replication_sync', 'backend_list',
-  'backend_start', 'backend_stop', 'metrics'])
+  'backend_start', 'backend_stop', 'metrics', 'route_inspect', 'route_stats', 'route_suggest', 'route_optimize'])
 // What each tool may do (MCP's behaviour hints), checked against tools/list.
 const READ_ONLY = new Set(['backend_list', 'block_get', 'block_stat', 'cat', 'cid_base32', 'cid_bases', 'cid_codecs',
   'cid_format', 'cid_hashes', 'config_get', 'config_show', 'dag_stat', 'files_flush', 'files_ls', 'files_read',
   'files_stat', 'health', 'id', 'log_tail', 'ls', 'metrics',
   'pin_ls', 'pin_verify', 'psa_token_ls', 'refs', 'refs_local', 'replication_status', 'repo_stat', 'repo_verify',
-  'resolve', 'stat', 'status'])
+  'resolve', 'route_inspect', 'route_stats', 'route_suggest', 'stat', 'status'])
 const DESTRUCTIVE = new Set(['backend_stop', 'block_rm', 'config_set', 'files_cp', 'files_mv', 'files_rm', 'files_write',
-  'pin_rm', 'pin_update', 'psa_token_rm', 'repo_gc'])
+  'pin_rm', 'pin_update', 'psa_token_rm', 'repo_gc', 'route_optimize'])
 const NOT_IDEMPOTENT = new Set(['dag_export', 'files_mv', 'files_touch', 'get', 'pin_update', 'psa_token_create'])
 
 // A repository with a directory of content under its allowed root.
@@ -249,6 +249,11 @@ async function exerciseEveryTool (client, { modern, daemon, root, label }) {
   await operation('replication_sync', {}, { onprogress: (p) => syncProgress.push(p) })
   if (daemon) assert.ok(syncProgress.length >= 1 && syncProgress.at(-1).progress === 1, `${label}: sync progress`)
   await operation('metrics', {})
+  const inspected = await operation('route_inspect', { cid })
+  if (daemon) assert.ok(inspected.replication.replicas.some((r) => r.backend === 'ipfs'), `${label}: route_inspect`)
+  await operation('route_stats', {})
+  await operation('route_suggest', { size: 1000 })
+  await operation('route_optimize', { cids: [cid] })
   await operation('backend_list', { name: 'ipfs' })
   if (daemon) {
     assert.ok((await ok('log_tail', { lines: 5 })).lines.length >= 1)

@@ -430,11 +430,16 @@
     under.replaceChildren(typeof r.under_replicated === 'number'
       ? el('span', { class: 'pill ' + (r.under_replicated ? 'warn' : 'ok') }, count(r.under_replicated)) : '–');
     setText('rp-last', r.last_check ? when(r.last_check) : 'not yet');
-    setText('rp-backends', Array.isArray(r.backends) ? r.backends.join(', ') : '–');
+    const backends = r.backends && typeof r.backends === 'object' ? r.backends : {};
+    setText('rp-backends', Array.isArray(backends) ? backends.join(', ') : Object.keys(backends).join(', ') || '–');
     setText('rp-note', r.note || '');
-    const rows = Object.entries(r.replica_counts || {}).sort((a, b) => Number(a[0]) - Number(b[0]))
-      .map(([copies, pins]) => el('tr', {}, el('td', {}, copies), el('td', { class: 'num' }, count(pins))));
-    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: 2, class: 'muted' }, 'No data.')));
+    // Verified copies (and failed ones) per backend, from the replica index.
+    const rows = Array.isArray(backends) ? [] : Object.entries(backends)
+      .filter(([, b]) => b.replicas && (b.replicas.pinned || b.replicas.pin_error || b.counting))
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([name, b]) => el('tr', {}, el('td', {}, name), el('td', { class: 'num' }, count(b.replicas.pinned)),
+        el('td', { class: 'num' }, count(b.replicas.pin_error))));
+    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: 3, class: 'muted' }, 'No data.')));
     $('rp-counts').tBodies[0].replaceChildren(...rows);
     renderSync();
   }
