@@ -141,7 +141,15 @@ before(async () => {
   })
   // The supervised processes come up with the daemon.
   await waitFor('s3rver healthy', async () => (await health('s3store')) === 'healthy')
-  await waitFor('node2 healthy', async () => (await health('node2')) === 'healthy')
+  // A second daemon starting on a loaded machine may take a while (its supervisor backs off after a failed
+  // start); when it never comes up, say why: its process state and the tail of its output.
+  try {
+    await waitFor('node2 healthy', async () => (await health('node2')) === 'healthy', 60000)
+  } catch (e) {
+    const logFile = join(main.repo, 'logs', 'backends', 'node2.log')
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n') : '(no log)'
+    throw new Error(`${e.message}; process: ${JSON.stringify((await backend('node2')).process)}; log:\n${log}`)
+  }
 })
 
 after(async () => {
