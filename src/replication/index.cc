@@ -312,6 +312,8 @@ Status ReplicaIndex::failed(const Cid& cid, const std::string& backend, const st
             "INSERT INTO replicas (cid, backend, state, attempts, error, updated, next_attempt) "
             "VALUES (?1, ?2, 'pin_error', 1, ?3, ?4, ?5) ON CONFLICT (cid, backend) DO UPDATE SET "
             "state = CASE WHEN state IN ('unpinning', 'unpinned') THEN state ELSE 'pin_error' END, "
+            "verified_by = CASE WHEN state IN ('unpinning', 'unpinned') THEN verified_by ELSE NULL END, "
+            "verified_at = CASE WHEN state IN ('unpinning', 'unpinned') THEN verified_at ELSE 0 END, "
             "attempts = attempts + 1, error = excluded.error, updated = excluded.updated, "
             "next_attempt = excluded.next_attempt",
             [&](sql::Statement& s) {

@@ -137,7 +137,8 @@ class ReplicaIndex {
   Status adopt_local(const Cid& cid, const std::string& verified_by, int64_t verified_at, uint64_t blocks,
                      uint64_t bytes, int64_t now);
   // queued|pinning|pinned|pin_error -> pin_error, attempts + 1, retried at
-  // `next_attempt` (unpinning rows keep their state and record the error).
+  // `next_attempt`; the copy's proof (verified_by, verified_at) is cleared:
+  // it no longer holds (unpinning rows keep their state and record the error).
   Status failed(const Cid& cid, const std::string& backend, const std::string& error, int64_t next_attempt, int64_t now);
   // The copy was read back again and is fine: verified_at moves.
   Status reverified(const Cid& cid, const std::string& backend, const std::string& verified_by, int64_t at);

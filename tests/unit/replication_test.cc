@@ -71,6 +71,10 @@ TEST(ReplicaIndex, StatesMoveOnlyAlongTheirPathsAndPinnedNeedsAProof) {
   EXPECT_EQ(rows[0].attempts, 2);
   EXPECT_EQ(rows[0].error, "still corrupt");
   EXPECT_EQ(rows[0].next_attempt, 300);
+  // A copy that failed has no proof any more (a bad re-verification must not
+  // leave the old read-back showing in route inspect).
+  EXPECT_EQ(rows[0].verified_by, "");
+  EXPECT_EQ(rows[0].verified_at, 0);
 
   // Removing the pin marks every copy for removal in the same transaction.
   ASSERT_TRUE(*index.queue(cid, "disk", 170));
