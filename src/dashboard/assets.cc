@@ -3,31 +3,21 @@
 #include <cctype>
 #include <string>
 
+#include "base/ascii.h"
+
 namespace ipfskit::dashboard {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // The q of one Accept-Encoding element ("gzip;q=0.5"); 1 when absent, 0 when
 // malformed (a client that cannot spell q gets the safe choice).
 double quality(std::string_view params) {
   while (!params.empty()) {
     auto semi = params.find(';');
-    std::string_view p = trim(params.substr(0, semi));
+    std::string_view p = trim_ows(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
     if (p.size() >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
-      std::string v(trim(p.substr(2)));
+      std::string v(trim_ows(p.substr(2)));
       if (v.empty() || v.size() > 5) return 0;
       for (char c : v)
         if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') return 0;
@@ -59,15 +49,15 @@ std::string_view content_type(std::string_view name) {
 }
 
 bool accepts_gzip(std::string_view header) {
-  std::string h = lower(header);
+  std::string h = ascii_lower(header);
   std::string_view rest = h;
   std::optional<double> gzip, star;
   while (!rest.empty()) {
     auto comma = rest.find(',');
-    std::string_view item = trim(rest.substr(0, comma));
+    std::string_view item = trim_ows(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     auto semi = item.find(';');
-    std::string_view coding = trim(item.substr(0, semi));
+    std::string_view coding = trim_ows(item.substr(0, semi));
     double q = semi == std::string_view::npos ? 1 : quality(item.substr(semi + 1));
     if (coding == "gzip" || coding == "x-gzip") gzip = q;
     else if (coding == "*") star = q;

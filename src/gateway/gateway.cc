@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/ascii.h"
 #include "car/car.h"
 #include "codec/dagpb.h"
 #include "codec/unixfs_pb.h"
@@ -86,12 +87,6 @@ const std::string& listing_css() {
   return css;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Content-Type from a file name's extension; "" when unknown.
 std::string type_by_extension(std::string_view name) {
   static const std::pair<const char*, const char*> kTypes[] = {
@@ -107,7 +102,7 @@ std::string type_by_extension(std::string_view name) {
   };
   auto dot = name.rfind('.');
   if (dot == std::string_view::npos || dot + 1 == name.size()) return "";
-  std::string ext = lower(name.substr(dot + 1));
+  std::string ext = ascii_lower(name.substr(dot + 1));
   for (const auto& [e, t] : kTypes)
     if (ext == e) return t;
   return "";
@@ -128,7 +123,7 @@ std::string sniff(ByteView head) {
   if (head.size() >= 12 && starts("RIFF") && std::memcmp(head.data() + 8, "WEBP", 4) == 0) return "image/webp";
   size_t i = 0;
   while (i < head.size() && (head[i] == ' ' || head[i] == '\t' || head[i] == '\n' || head[i] == '\r')) ++i;
-  std::string rest = lower(std::string_view(reinterpret_cast<const char*>(head.data()) + i, head.size() - i));
+  std::string rest = ascii_lower(std::string_view(reinterpret_cast<const char*>(head.data()) + i, head.size() - i));
   for (const char* tag : {"<!doctype html", "<html", "<head", "<script", "<iframe", "<h1", "<div", "<font", "<table",
                           "<a", "<style", "<title", "<b", "<body", "<br", "<p", "<!--"}) {
     size_t n = std::strlen(tag);
@@ -219,7 +214,7 @@ Result<Format> requested_format(const http::Request& req) {
       std::string_view item = a.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
       start = comma == std::string_view::npos ? a.size() : comma + 1;
       while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-      std::string type = lower(item.substr(0, item.find(';')));
+      std::string type = ascii_lower(item.substr(0, item.find(';')));
       while (!type.empty() && type.back() == ' ') type.pop_back();
       if (type == "application/vnd.ipld.raw") return Format::kRaw;
       if (type == "application/vnd.ipld.car") return Format::kCar;

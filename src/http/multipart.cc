@@ -4,21 +4,11 @@
 #include <cctype>
 #include <cstring>
 
+#include "base/ascii.h"
+
 namespace ipfskit::http {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 constexpr size_t kBufferSize = 256 * 1024;
 
@@ -28,14 +18,14 @@ HeaderValue parse_header_value(std::string_view text) {
   HeaderValue out;
   size_t i = 0;
   auto semi = text.find(';');
-  out.value = lower(trim(text.substr(0, semi)));
+  out.value = ascii_lower(trim_ows(text.substr(0, semi)));
   if (semi == std::string_view::npos) return out;
   i = semi + 1;
   while (i < text.size()) {
     while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == ';')) ++i;
     size_t eq = text.find('=', i);
     if (eq == std::string_view::npos) break;
-    std::string key = lower(trim(text.substr(i, eq - i)));
+    std::string key = ascii_lower(trim_ows(text.substr(i, eq - i)));
     i = eq + 1;
     std::string value;
     if (i < text.size() && text[i] == '"') {
@@ -49,7 +39,7 @@ HeaderValue parse_header_value(std::string_view text) {
       i = next == std::string_view::npos ? text.size() : next;
     } else {
       size_t next = text.find(';', i);
-      value = std::string(trim(text.substr(i, next == std::string_view::npos ? std::string_view::npos : next - i)));
+      value = std::string(trim_ows(text.substr(i, next == std::string_view::npos ? std::string_view::npos : next - i)));
       i = next == std::string_view::npos ? text.size() : next;
     }
     if (!key.empty()) out.params[key] = std::move(value);
@@ -206,8 +196,8 @@ Result<Part> MultipartReader::read_headers() {
     }
     auto colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) return invalid_argument("malformed multipart part header");
-    std::string name = lower(trim(line.substr(0, colon)));
-    part.headers[name] = std::string(trim(line.substr(colon + 1)));
+    std::string name = ascii_lower(trim_ows(line.substr(0, colon)));
+    part.headers[name] = std::string(trim_ows(line.substr(colon + 1)));
     begin_ += len + 1;
   }
   if (auto it = part.headers.find("content-disposition"); it != part.headers.end()) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "base/ascii.h"
 #include "base/version.h"
 #include "mcp/json_schema.h"
 #include "mcp/tools_util.h"
@@ -27,11 +28,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   unsigned char diff = 0;
   for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // Splits "host:port" / "[v6]:port" / "host".
@@ -162,7 +158,7 @@ class DisconnectWatch {
 bool accepts(const http::Request& req, std::string_view type) {
   auto a = req.header("accept");
   if (!a) return false;
-  std::string v = lower(*a);
+  std::string v = ascii_lower(*a);
   return v.find(type) != std::string::npos || v.find("*/*") != std::string::npos;
 }
 
@@ -201,7 +197,7 @@ class McpEndpoint {
   void post(http::Exchange& ex) {
     const http::Request& req = ex.request();
     auto ct = req.header("content-type");
-    if (!ct || lower(*ct).find("application/json") == std::string::npos)
+    if (!ct || ascii_lower(*ct).find("application/json") == std::string::npos)
       return send_json(ex, 415, rpc_error_body(nullptr, rpc::kInvalidRequest, "Unsupported Media Type: Content-Type must be application/json"));
     if (!accepts(req, "application/json") || !accepts(req, "text/event-stream"))
       return send_json(ex, 406, rpc_error_body(nullptr, rpc::kInvalidRequest,
@@ -590,7 +586,7 @@ Status Listener::listen() {
     return make_error(Code::kPermissionDenied, "refusing to serve MCP on " + o_.address +
                                                    " (not loopback) without a token: set daemon.api_token");
   TRY_STATUS(http_->listen(o_.address));
-  bound_host_ = lower(host);
+  bound_host_ = ascii_lower(host);
   port_ = http_->port();
   return {};
 }
@@ -604,17 +600,17 @@ void Listener::stop() {
 
 bool Listener::host_allowed(std::string_view hostport) const {
   auto [host, port] = split_hostport(hostport);
-  host = lower(host);
+  host = ascii_lower(host);
   if (!port.empty() && port != std::to_string(port_)) {
     // A proxy in front may use its own port: only names listed explicitly.
     for (const auto& h : o_.allowed_hosts)
-      if (lower(h) == lower(std::string(hostport))) return true;
+      if (ascii_lower(h) == ascii_lower(std::string(hostport))) return true;
     return false;
   }
   if (host == bound_host_) return true;
   if (loopback_ && (host == "localhost" || host == "127.0.0.1" || host == "[::1]")) return true;
   for (const auto& h : o_.allowed_hosts)
-    if (lower(h) == host || lower(h) == lower(std::string(hostport))) return true;
+    if (ascii_lower(h) == host || ascii_lower(h) == ascii_lower(std::string(hostport))) return true;
   // Bound to every interface (with the token required): any name reaches it.
   return unspecified_;
 }
@@ -626,7 +622,7 @@ std::optional<http::Response> Listener::filter(const http::Request& req) const {
   auto host = req.header("host");
   if (!host || !host_allowed(*host)) return forbidden("Host header " + (host ? "'" + *host + "'" : "missing") + " is not this server");
   if (auto origin = req.header("origin")) {
-    std::string o = lower(*origin);
+    std::string o = ascii_lower(*origin);
     std::string rest;
     if (o.rfind("http://", 0) == 0) rest = o.substr(7);
     else if (o.rfind("https://", 0) == 0) rest = o.substr(8);
