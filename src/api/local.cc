@@ -285,7 +285,10 @@ Result<nlohmann::json> LocalClient::config_set(const std::string& key, const std
   Config c = TRY(Config::load_or_default(config_path_));
   TRY_STATUS(c.set(key, value));
   struct stat st;
-  if (::stat(o_.repo_path.c_str(), &st) != 0 && o_.config_flag.empty()) TRY(node());  // create the repository first
+  if (::stat(o_.repo_path.c_str(), &st) != 0 && o_.config_flag.empty()) {
+    core::Node* created = TRY(node());  // create the repository first
+    (void)created;
+  }
   TRY_STATUS(c.save(config_path_));
   if (!c.get(key)) return nlohmann::json();  // removed (a backend set to null)
   return config_get(key);
