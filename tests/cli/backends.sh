@@ -45,6 +45,9 @@ done
 "$K" --json backend list | field 'j["disk"]["health"]' > h.txt; expect_eq "offline listing" unknown "$(cat h.txt)"
 
 # ---- the daemon ----
+# Copies are pushed and damaged by hand here: the daemon's own replication (which would push to disk
+# on its own) is tested in replication.sh.
+"$K" config set replication.enabled false > /dev/null
 "$K" daemon start --detach > /dev/null || fail "daemon start"
 "$T" bytes backends-cli 1500000 > data.bin
 cid=$("$K" add -Q --pin-name docs --pin-meta team=infra data.bin)

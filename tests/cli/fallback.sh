@@ -45,6 +45,8 @@ configure() {  # the same backends and ports-0 daemon settings in the repository
   for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done
   "$K" config set daemon.health_check_interval 1 > /dev/null
   "$K" config set daemon.health_check_timeout 2 > /dev/null
+  # Backends here are filled and damaged by hand: the daemon's own replication would race with that.
+  "$K" config set replication.enabled false > /dev/null
   "$K" backend add diskA --type filesystem "path=$TMP/flatA" > /dev/null || fail "backend add diskA"
   "$K" backend add diskB --type filesystem "path=$TMP/flatB" > /dev/null || fail "backend add diskB"
 }

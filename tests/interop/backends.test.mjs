@@ -121,6 +121,7 @@ before(async () => {
     config: {
       'daemon.health_check_interval': '1',
       'daemon.health_check_timeout': '3',
+      'replication.enabled': 'false',  // copies are made and damaged by hand here (replication-multinode tests the daemon's own)
       'backends.s3store': section({
         type: 's3', endpoint: `http://127.0.0.1:${ports.s3}`, bucket: 'ipfs', prefix: 'ipfs-kit/', access_key: 'S3RVER',
         secret_key_env: 'IPFSKIT_TEST_S3_SECRET', path_style: true, tags: ['object'], failure_domain: 'local-s3',
