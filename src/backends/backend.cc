@@ -36,7 +36,7 @@ int64_t unix_now() {
 json to_json(const Capabilities& c) {
   json j = {{"put_blocks", c.put_blocks}, {"get_blocks", c.get_blocks}, {"pin", c.pin},
             {"list_pins", c.list_pins},   {"replica", c.replica},       {"restorable", c.restorable()},
-            {"proof", c.proof.empty() ? json() : json(c.proof)}};
+            {"proof", c.proof.empty() ? json() : json(c.proof)}, {"pins_in_background", c.pins_in_background}};
   if (!c.unsupported_reason.empty()) j["unsupported"] = c.unsupported_reason;
   return j;
 }
@@ -215,6 +215,18 @@ Result<PushStats> push_dag(BlockSource& source, const Cid& root, size_t concurre
 }
 
 // ---- verification ----
+
+Status Backend::prove_by_reading_back(const Cid& cid, PinReceipt& receipt, const CancelToken* cancel,
+                                      std::string_view through) {
+  VerifyReport v = TRY(verify(cid, cancel));
+  if (!v.ok())
+    return corruption(label() + ": read-back of " + cid.to_string() + std::string(through) + " found " +
+                      std::to_string(v.missing_count) + " missing and " + std::to_string(v.corrupt_count) +
+                      " corrupt blocks");
+  receipt.verified_by = kReadBack;
+  receipt.verified_at = unix_now();
+  return {};
+}
 
 Result<VerifyReport> verify_by_walking(Backend& backend, const Cid& root, size_t concurrency, const CancelToken* cancel) {
   VerifyReport r = TRY(walk_parallel([&](const Cid& c) { return backend.get_block(c); }, root, concurrency, cancel));

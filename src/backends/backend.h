@@ -76,6 +76,11 @@ struct Capabilities {
   // The strongest proof of a copy it can give (kReadBack, kS3Checksum), or
   // "" when only the service's word is available.
   std::string proof;
+  // pin() hands the DAG (or a request for it) to a service that goes on
+  // pinning after the call returns: a receipt may say "queued" or "pinning",
+  // and pin_status() then tells how it goes without submitting it again
+  // (pinning_service, ipfs_cluster).
+  bool pins_in_background = false;
   // Why this backend can do nothing (lotus, storacha); "" otherwise.
   std::string unsupported_reason;
 
@@ -209,6 +214,11 @@ class Backend {
   tl::unexpected<Error> unsupported_op(std::string_view op, std::string_view reason) const;
   // "backend NAME (TYPE)", for messages.
   std::string label() const { return "backend " + info_.name + " (" + info_.type + ")"; }
+  // The end of every pin(): the copy of `cid` read back with verify(); whole
+  // and correct, `receipt` gets verified_by kReadBack and verified_at now;
+  // else Corruption naming the missing and corrupt blocks (`through`: where
+  // it was read from, for the message, e.g. " through <gateway>").
+  Status prove_by_reading_back(const Cid& cid, PinReceipt& receipt, const CancelToken* cancel, std::string_view through = "");
 
  private:
   BackendInfo info_;

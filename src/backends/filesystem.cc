@@ -181,14 +181,7 @@ class FilesystemBackend final : public Backend {
     PinReceipt r;
     r.blocks = stats.blocks;
     r.bytes = stats.bytes;
-    if (spec.verify) {
-      VerifyReport v = TRY(verify(spec.cid, cancel));
-      if (!v.ok())
-        return corruption(label() + ": read-back of " + spec.cid.to_string() + " found " + std::to_string(v.missing_count) +
-                          " missing and " + std::to_string(v.corrupt_count) + " corrupt blocks");
-      r.verified_by = kReadBack;
-      r.verified_at = unix_now();
-    }
+    if (spec.verify) TRY_STATUS(prove_by_reading_back(spec.cid, r, cancel));
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
   }

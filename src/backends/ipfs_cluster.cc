@@ -8,9 +8,9 @@
 // Cluster's REST API serves no blocks, so the copy is proved only through a
 // configured `gateway` (one of the cluster's IPFS gateways); otherwise the
 // receipt carries the peer_map and says the copy is unverified.
-#include <thread>
 
 #include "backends/json_util.h"
+#include "backends/poll.h"
 #include "backends/transfer.h"
 #include "backends/types.h"
 
@@ -42,7 +42,7 @@ class ClusterBackend final : public Backend {
 
   Capabilities capabilities() const override {
     Capabilities c;
-    c.pin = c.list_pins = c.replica = true;
+    c.pin = c.list_pins = c.replica = c.pins_in_background = true;
     c.get_blocks = !gateway_.empty();
     c.proof = gateway_.empty() ? "" : kReadBack;
     return c;
@@ -125,30 +125,19 @@ class ClusterBackend final : public Backend {
       receipt.bytes = upload.bytes();
     }
     const int needed = std::max(1, spec.replication_min);
-    auto wait = std::chrono::milliseconds(200);
-    const auto deadline = std::chrono::steady_clock::now() + pin_timeout_;
     PeerSummary s;
-    for (;;) {
-      TRY_STATUS(check_cancel(cancel, "pin"));
+    TRY(poll_until_settled(pin_timeout_, cancel, [&]() -> Result<bool> {
       json info = TRY(call("GET", "/pins/" + spec.cid.to_string(), timeout_));
       s = TRY(summarize(info));
-      if (s.pinned >= needed) break;
+      if (s.pinned >= needed) return true;
       if (s.errors > 0 && s.pinned + s.pinning + s.queued < needed)
         return make_error(Code::kIOError, label() + ": the cluster failed to pin " + spec.cid.to_string() + ": " + s.first_error);
-      if (std::chrono::steady_clock::now() >= deadline) break;
-      std::this_thread::sleep_for(wait);
-      wait = std::min<std::chrono::milliseconds>(wait * 2, std::chrono::milliseconds(5000));
-    }
+      return false;
+    }));
     receipt.status = s.pinned >= needed ? "pinned" : (s.pinning > 0 ? "pinning" : "queued");
     receipt.details = {{"peer_map", s.peer_map}, {"pinned_peers", s.pinned}};
-    if (receipt.status == "pinned" && spec.verify && !gateway_.empty()) {
-      VerifyReport v = TRY(verify(spec.cid, cancel));
-      if (!v.ok())
-        return corruption(label() + ": read-back of " + spec.cid.to_string() + " through " + gateway_ + " found " +
-                          std::to_string(v.missing_count) + " missing and " + std::to_string(v.corrupt_count) + " corrupt blocks");
-      receipt.verified_by = kReadBack;
-      receipt.verified_at = unix_now();
-    }
+    if (receipt.status == "pinned" && spec.verify && !gateway_.empty())
+      TRY_STATUS(prove_by_reading_back(spec.cid, receipt, cancel, " through " + gateway_));
     receipt.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return receipt;
   }

@@ -141,12 +141,7 @@ class KuboBackend final : public Backend {
         if (auto c = cid_of(p); c && c->multihash() == spec.cid.multihash()) listed = true;
     if (!listed) return corruption(label() + ": pin/add did not confirm " + spec.cid.to_string());
     if (spec.verify) {
-      VerifyReport v = TRY(verify(spec.cid, cancel));
-      if (!v.ok())
-        return corruption(label() + ": read-back of " + spec.cid.to_string() + " found " + std::to_string(v.missing_count) +
-                          " missing and " + std::to_string(v.corrupt_count) + " corrupt blocks");
-      receipt.verified_by = kReadBack;
-      receipt.verified_at = unix_now();
+      TRY_STATUS(prove_by_reading_back(spec.cid, receipt, cancel));
     }
     receipt.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return receipt;

@@ -10,9 +10,9 @@
 // `gateway` of the service is configured to read it back from; otherwise the
 // receipt says the copy is unverified.
 #include <set>
-#include <thread>
 
 #include "backends/json_util.h"
+#include "backends/poll.h"
 #include "backends/transfer.h"
 #include "backends/types.h"
 
@@ -41,7 +41,7 @@ class PinningServiceBackend final : public Backend {
 
   Capabilities capabilities() const override {
     Capabilities c;
-    c.pin = c.list_pins = c.replica = true;
+    c.pin = c.list_pins = c.replica = c.pins_in_background = true;
     c.get_blocks = !gateway_.empty();
     c.proof = gateway_.empty() ? "" : kReadBack;
     return c;
@@ -79,30 +79,21 @@ class PinningServiceBackend final : public Backend {
       const std::string path = existing.empty() ? "/pins" : "/pins/" + uri_encode(existing.front().requestid);
       doc = TRY(parse_status(TRY(call("POST", path, &text, timeout_))));
     }
-    // Poll until it settles: 0.2 s, doubling, at most 5 s between polls.
-    auto wait = std::chrono::milliseconds(200);
-    const auto deadline = std::chrono::steady_clock::now() + pin_timeout_;
-    while ((doc.status == "queued" || doc.status == "pinning") && std::chrono::steady_clock::now() < deadline) {
-      TRY_STATUS(check_cancel(cancel, "pin"));
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                                deadline - std::chrono::steady_clock::now())));
-      wait = std::min<std::chrono::milliseconds>(wait * 2, std::chrono::milliseconds(5000));
-      doc = TRY(parse_status(TRY(call("GET", "/pins/" + uri_encode(doc.requestid), nullptr, timeout_))));
-    }
+    // Until it settles (the status just answered is the first look).
+    bool first = true;
+    TRY(poll_until_settled(pin_timeout_, cancel, [&]() -> Result<bool> {
+      if (!first) doc = TRY(parse_status(TRY(call("GET", "/pins/" + uri_encode(doc.requestid), nullptr, timeout_))));
+      first = false;
+      return doc.status != "queued" && doc.status != "pinning";
+    }));
     if (doc.status == "failed")
       return make_error(Code::kIOError, label() + ": the service failed to pin " + spec.cid.to_string() +
                                             (doc.info.empty() ? "" : ": " + excerpt(doc.info.dump(), 300)));
     PinReceipt r;
     r.status = doc.status;
     r.details = {{"requestid", doc.requestid}, {"delegates", doc.delegates}};
-    if (doc.status == "pinned" && spec.verify && !gateway_.empty()) {
-      VerifyReport v = TRY(verify(spec.cid, cancel));
-      if (!v.ok())
-        return corruption(label() + ": read-back of " + spec.cid.to_string() + " through " + gateway_ + " found " +
-                          std::to_string(v.missing_count) + " missing and " + std::to_string(v.corrupt_count) + " corrupt blocks");
-      r.verified_by = kReadBack;
-      r.verified_at = unix_now();
-    }
+    if (doc.status == "pinned" && spec.verify && !gateway_.empty())
+      TRY_STATUS(prove_by_reading_back(spec.cid, r, cancel, " through " + gateway_));
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
   }

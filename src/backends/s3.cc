@@ -157,12 +157,7 @@ class S3Backend final : public Backend {
       r.verified_by = kS3Checksum;
       r.verified_at = unix_now();
     } else if (spec.verify) {
-      VerifyReport v = TRY(verify(spec.cid, cancel));
-      if (!v.ok())
-        return corruption(label() + ": read-back of " + spec.cid.to_string() + " found " + std::to_string(v.missing_count) +
-                          " missing and " + std::to_string(v.corrupt_count) + " corrupt blocks");
-      r.verified_by = kReadBack;
-      r.verified_at = unix_now();
+      TRY_STATUS(prove_by_reading_back(spec.cid, r, cancel));
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;

@@ -44,6 +44,7 @@ struct BackendCandidate {
   std::string name;
   bool replica = false;     // its copies are replicas (not a read-only gateway)
   bool provable = false;    // it can prove a copy's bytes
+  bool pins_in_background = false;  // a service that goes on pinning after the call (Capabilities)
   bool usable = false;      // enabled, configured and up now
   bool counting = false;    // its pinned copies count (up, or down within the grace)
   std::string health;       // "healthy", "degraded", "unhealthy", ... (for reasons)

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/time.h"
+#include "repo/pins.h"
 
 namespace ipfskit::replication {
 
@@ -98,24 +99,12 @@ agg AS (
 ))";
 }
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < s.size()) {
-    size_t comma = s.find(',', start);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 Policy policy_from(sql::Statement& q, int first_column, int default_min, int default_max) {
   Policy p;
   p.min = q.column_is_null(first_column) ? default_min : static_cast<int>(q.column_int(first_column));
   p.max = q.column_is_null(first_column + 1) ? default_max : static_cast<int>(q.column_int(first_column + 1));
   p.max = std::max(p.max, p.min);  // a pin's own minimum above the default maximum raises it
-  if (!q.column_is_null(first_column + 2)) p.allocations = split_list(q.column_text(first_column + 2));
+  if (!q.column_is_null(first_column + 2)) p.allocations = repo::split_allocations(q.column_text(first_column + 2));
   return p;
 }
 

@@ -7,6 +7,7 @@
 
 #include "base/time.h"
 #include "log/log.h"
+#include "retrieval/restore.h"
 
 namespace ipfskit::replication {
 
@@ -39,6 +40,7 @@ json to_json(const PassReport& r) {
           {"seconds", r.seconds},
           {"checked", r.checked},
           {"copied", r.copied},
+          {"healed", r.healed},
           {"pending", r.pending},
           {"failed", r.failed},
           {"removed", r.removed},
@@ -73,6 +75,7 @@ Reconciler::Backends Reconciler::snapshot(const Settings& s, int64_t now, bool w
     c.name = v.info.name;
     c.replica = v.caps.replica;
     c.provable = !v.caps.proof.empty();
+    c.pins_in_background = v.caps.pins_in_background;
     c.usable = v.available && up(v.health);
     // A backend that is down keeps its copies counted for repair_grace (and
     // for ever when auto_replication is off: nothing moves on its own).
@@ -95,20 +98,63 @@ Reconciler::Backends Reconciler::snapshot(const Settings& s, int64_t now, bool w
   return out;
 }
 
-void Reconciler::push_copy(const Cid& cid, const std::string& backend, int attempts, PassReport& report,
+bool Reconciler::copy_failed(const Cid& cid, const std::string& backend, int attempts, const std::string& why,
+                             PassReport& report, std::mutex& report_mu) {
+  (void)index_.failed(cid, backend, why, unix_seconds_now() + backoff_seconds(attempts + 1), unix_seconds_now());
+  {
+    std::lock_guard lock(report_mu);
+    report.failed++;
+  }
+  note_error(report, report_mu, cid.to_string() + " on " + backend + ": " + why);
+  logging::warn("replication", "copy failed", {{"cid", cid.to_string()}, {"backend", backend}, {"error", why}});
+  return false;
+}
+
+bool Reconciler::follow_copy(const Cid& cid, const std::string& backend, int attempts, PassReport& report,
+                             std::mutex& report_mu, const CancelToken* cancel) {
+  auto b = registry_.get(backend);
+  if (!b) return push_copy(cid, backend, attempts, report, report_mu, cancel);  // says why it cannot
+  auto st = (*b)->pin_status(cid);
+  if (!st) {
+    // Not reachable now: the health monitor's business; the row stays and is asked again.
+    note_error(report, report_mu, cid.to_string() + " on " + backend + ": asking how the pin goes: " + st.error().message());
+    std::lock_guard lock(report_mu);
+    report.pending++;
+    return true;
+  }
+  // The service lost the request, or gave up on it: submitted again.
+  if (!*st || (*st)->status == "failed") return push_copy(cid, backend, attempts, report, report_mu, cancel);
+  const std::string status = (*st)->status;
+  if (status != "pinned") {
+    std::lock_guard lock(report_mu);
+    report.pending++;
+    return true;
+  }
+  if ((*b)->capabilities().proof.empty())
+    return copy_failed(cid, backend, attempts,
+                       "the service reports it pinned, but nothing can prove its bytes (set backends." + backend +
+                           ".gateway to one of its gateways); the copy does not count",
+                       report, report_mu);
+  auto v = (*b)->verify(cid, cancel);
+  if (!v) return copy_failed(cid, backend, attempts, "reading the pinned copy back failed: " + v.error().message(), report, report_mu);
+  if (!v->ok())
+    return copy_failed(cid, backend, attempts,
+                       "the service reports it pinned, but reading it back found " + std::to_string(v->missing_count) +
+                           " missing and " + std::to_string(v->corrupt_count) + " corrupt block(s)",
+                       report, report_mu);
+  const int64_t now = unix_seconds_now();
+  (void)index_.pinned(cid, backend, backends::kReadBack, now, v->blocks, v->bytes, now);
+  std::lock_guard lock(report_mu);
+  report.copied++;
+  return true;
+}
+
+bool Reconciler::push_copy(const Cid& cid, const std::string& backend, int attempts, PassReport& report,
                            std::mutex& report_mu, const CancelToken* cancel) {
   const int64_t now = unix_seconds_now();
   auto started = index_.start(cid, backend, now);
-  if (!started || !*started) return;  // the pin went away meanwhile
-  auto fail = [&](const std::string& why) {
-    (void)index_.failed(cid, backend, why, unix_seconds_now() + backoff_seconds(attempts + 1), unix_seconds_now());
-    {
-      std::lock_guard lock(report_mu);
-      report.failed++;
-    }
-    note_error(report, report_mu, cid.to_string() + " on " + backend + ": " + why);
-    logging::warn("replication", "copy failed", {{"cid", cid.to_string()}, {"backend", backend}, {"error", why}});
-  };
+  if (!started || !*started) return true;  // the pin went away meanwhile
+  auto fail = [&](const std::string& why) { return copy_failed(cid, backend, attempts, why, report, report_mu); };
   backends::PushOptions o;
   o.cid = cid;
   o.verify = true;
@@ -129,15 +175,58 @@ void Reconciler::push_copy(const Cid& cid, const std::string& backend, int attem
                         unix_seconds_now());
     std::lock_guard lock(report_mu);
     report.copied++;
-    return;
+    return true;
   }
   if (status == "queued" || status == "pinning") {
     // A service still fetching: the row stays pinning and the next pass asks again.
     std::lock_guard lock(report_mu);
     report.pending++;
-    return;
+    return true;
   }
-  fail("the backend reported \"" + status + "\" without proof of the bytes; the copy does not count");
+  return fail("the backend reported \"" + status + "\" without proof of the bytes; the copy does not count");
+}
+
+bool Reconciler::heal_local(const Backends& b, const Cid& cid, const std::vector<Replica>& rows, PassReport& report,
+                            std::mutex& report_mu, const CancelToken* cancel) {
+  auto local = node_.repo().pins().get(cid);
+  if (!local || !*local) return false;  // unpinned meanwhile (or the index failed: the caller's verify says so)
+  backends::RemotePin wanted;
+  wanted.cid = cid;
+  wanted.name = (*local)->name.value_or("");
+  wanted.meta = (*local)->meta;
+  wanted.status = "pinned";
+  // Sources: the pin's verified copies on usable backends that serve blocks,
+  // in the order the candidates are ranked for reads (latency).
+  std::vector<std::pair<double, std::shared_ptr<backends::Backend>>> sources;
+  for (const Replica& r : rows) {
+    if (r.backend == kLocalBackend || r.state != State::kPinned || r.verified_by.empty()) continue;
+    auto c = std::find_if(b.candidates.begin(), b.candidates.end(), [&](const auto& x) { return x.name == r.backend; });
+    if (c == b.candidates.end() || !c->usable) continue;
+    auto backend = registry_.get(r.backend);
+    if (!backend || !(*backend)->capabilities().get_blocks) continue;
+    sources.emplace_back(c->latency_ms, *backend);
+  }
+  std::stable_sort(sources.begin(), sources.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  retrieval::RestoreOptions o;
+  o.concurrency = 4;
+  o.cancel = cancel;
+  for (const auto& [latency, backend] : sources) {
+    (void)latency;
+    auto out = retrieval::restore_pin(*backend, node_, wanted, o);
+    const std::string from = backend->info().name;
+    if (out && (out->status == "restored" || out->status == "complete")) {
+      logging::warn("replication", "the local copy was repaired from another replica",
+                    {{"cid", cid.to_string()}, {"backend", from}, {"blocks", std::to_string(out->blocks_fetched)},
+                     {"repaired", std::to_string(out->blocks_repaired)}});
+      std::lock_guard lock(report_mu);
+      report.healed++;
+      return true;
+    }
+    const std::string why = out ? (out->error ? out->error->message() : out->status) : out.error().message();
+    note_error(report, report_mu, cid.to_string() + " on ipfs: repair from " + from + " failed: " + why);
+    if (!out && (out.error().code() == Code::kCancelled || out.error().code() == Code::kIOError)) return false;
+  }
+  return false;
 }
 
 void Reconciler::work_on(const Settings& s, const Backends& b, const PinToCheck& pin, PassReport& report,
@@ -150,12 +239,18 @@ void Reconciler::work_on(const Settings& s, const Backends& b, const PinToCheck&
   });
   if (!local_recorded) {
     auto v = verify_on(kLocalBackend, pin.cid, cancel);
+    if (v && !v->ok() && check_cancel(cancel)) {
+      // Blocks missing or bad here: fetched back from a verified copy, then
+      // the local copy is checked again from scratch.
+      if (heal_local(b, pin.cid, *rows, report, report_mu, cancel)) v = verify_on(kLocalBackend, pin.cid, cancel);
+    }
     const int64_t now = unix_seconds_now();
     if (v && v->ok()) {
       (void)index_.adopt_local(pin.cid, backends::kReadBack, now, v->blocks, v->bytes, now);
     } else {
       const std::string why = v ? "the local copy is incomplete or corrupt: " + std::to_string(v->missing_count) +
-                                      " missing and " + std::to_string(v->corrupt_count) + " corrupt block(s)"
+                                      " missing and " + std::to_string(v->corrupt_count) +
+                                      " corrupt block(s), and no verified copy elsewhere could repair it"
                                 : v.error().message();
       (void)index_.failed(pin.cid, kLocalBackend, why, now + backoff_seconds(1), now);
       note_error(report, report_mu, pin.cid.to_string() + " on ipfs: " + why);
@@ -182,10 +277,15 @@ void Reconciler::work_on(const Settings& s, const Backends& b, const PinToCheck&
   // Copies to make: new ones, failed ones due again, and transfers left
   // queued or pinning (a pass cut short, a daemon killed mid-transfer, a
   // service still working).
-  std::vector<std::pair<std::string, int>> todo;
+  struct Todo {
+    std::string backend;
+    int attempts = 0;
+    bool follow = false;  // a service already has it: ask how it goes, do not submit it again
+  };
+  std::vector<Todo> todo;
   for (const auto& name : plan.add) {
     (void)index_.queue(pin.cid, name, req.now);
-    todo.emplace_back(name, 0);
+    todo.push_back({name, 0, false});
   }
   for (const auto& r : *rows) {
     if (r.backend == kLocalBackend) continue;
@@ -195,11 +295,27 @@ void Reconciler::work_on(const Settings& s, const Backends& b, const PinToCheck&
     if (!retry && !active) continue;
     auto cand = std::find_if(b.candidates.begin(), b.candidates.end(), [&](const auto& c) { return c.name == r.backend; });
     if (cand == b.candidates.end() || !cand->usable) continue;
-    todo.emplace_back(r.backend, r.attempts);
+    todo.push_back({r.backend, r.attempts, r.state == State::kPinning && !retry && cand->pins_in_background});
   }
-  for (const auto& [name, attempts] : todo) {
+  bool any_failed = false;
+  for (const Todo& t : todo) {
     if (!check_cancel(cancel)) return;
-    push_copy(pin.cid, name, attempts, report, report_mu, cancel);
+    any_failed |= !(t.follow ? follow_copy(pin.cid, t.backend, t.attempts, report, report_mu, cancel)
+                             : push_copy(pin.cid, t.backend, t.attempts, report, report_mu, cancel));
+  }
+  // A push reads the local copy: when one failed although the local copy is
+  // on record as verified, the local copy itself may have lost blocks since
+  // (a damaged disk, a hand-edited repository). Checked now, so that the
+  // next pass repairs it from another replica instead of failing again.
+  if (any_failed && local_recorded && check_cancel(cancel)) {
+    auto v = verify_on(kLocalBackend, pin.cid, cancel);
+    if (v && !v->ok()) {
+      const int64_t now = unix_seconds_now();
+      (void)index_.failed(pin.cid, kLocalBackend,
+                          "the local copy lost " + std::to_string(v->missing_count) + " block(s), " +
+                              std::to_string(v->corrupt_count) + " corrupt, found when a push failed",
+                          now, now);
+    }
   }
   (void)s;
 }
@@ -211,9 +327,10 @@ void Reconciler::sample_verify(const Settings& s, const Backends& b, PassReport&
   int taken = 0;
   for (const Replica& r : *rows) {
     if (taken >= s.verify_sample || !check_cancel(cancel)) break;
-    if (r.backend == kLocalBackend) continue;  // the repository's own verify covers it
+    // The local copy too: nothing else re-reads it, and a block lost there
+    // is fetched back from another replica (heal_local) by the next pass.
     auto cand = std::find_if(b.candidates.begin(), b.candidates.end(), [&](const auto& c) { return c.name == r.backend; });
-    if (cand == b.candidates.end() || !cand->usable) continue;
+    if (r.backend != kLocalBackend && (cand == b.candidates.end() || !cand->usable)) continue;
     taken++;
     auto v = verify_on(r.backend, r.cid, cancel);
     const int64_t now = unix_seconds_now();

@@ -12,9 +12,14 @@
 //      daemon's Registry and recorded as pinned ONLY with the push's proof
 //      (PinReceipt::verified_by), else pin_error with the reason;
 //   4. a sample of the copies verified longest ago is read back again
-//      (replication.verify_sample every replication.verify_interval): a copy
-//      whose bytes went bad becomes pin_error, and the next pass re-pushes
-//      it from the local repository.
+//      (replication.verify_sample every replication.verify_interval), the
+//      local ones included: a copy whose bytes went bad becomes pin_error,
+//      and the next pass re-pushes it from the local repository; a local
+//      copy that lost blocks is fetched back from another verified replica
+//      first (heal_local).
+// A copy a service pins in the background (pinning_service, ipfs_cluster)
+// is submitted once; later passes ask its status (follow_copy) until it is
+// pinned and read back, or failed.
 // A backend down for longer than replication.repair_grace stops counting
 // (with replication.auto_replication on), so its pins get copies elsewhere;
 // when it returns, its copies count again and the extra ones above the
@@ -60,6 +65,7 @@ struct PassReport {
   double seconds = 0;
   uint64_t checked = 0;           // pins that needed work
   uint64_t copied = 0;            // copies pushed and verified
+  uint64_t healed = 0;            // local copies repaired from another verified replica
   uint64_t pending = 0;           // copies a service is still working on
   uint64_t failed = 0;            // copy attempts that failed
   uint64_t removed = 0;           // copies removed from backends
@@ -103,8 +109,22 @@ class Reconciler {
   Backends snapshot(const Settings& s, int64_t now, bool with_usage);
   void work_on(const Settings& s, const Backends& b, const PinToCheck& pin, PassReport& report, std::mutex& report_mu,
                const CancelToken* cancel);
-  void push_copy(const Cid& cid, const std::string& backend, int attempts, PassReport& report, std::mutex& report_mu,
+  // Each returns false when the copy failed (recorded as pin_error, with the reason).
+  bool push_copy(const Cid& cid, const std::string& backend, int attempts, PassReport& report, std::mutex& report_mu,
                  const CancelToken* cancel);
+  // A copy a service is already working on (Capabilities::pins_in_background,
+  // row `pinning`): its status asked once, read back when pinned, submitted
+  // again only when the service lost or failed it.
+  bool follow_copy(const Cid& cid, const std::string& backend, int attempts, PassReport& report, std::mutex& report_mu,
+                   const CancelToken* cancel);
+  bool copy_failed(const Cid& cid, const std::string& backend, int attempts, const std::string& why, PassReport& report,
+                   std::mutex& report_mu);
+  // The local copy lacks blocks or holds bad ones: fetched again from the
+  // pin's verified copies on usable backends that serve blocks (nearest
+  // first; every block re-hashed, retrieval::restore_pin). True when one of
+  // them made it whole.
+  bool heal_local(const Backends& b, const Cid& cid, const std::vector<Replica>& rows, PassReport& report,
+                  std::mutex& report_mu, const CancelToken* cancel);
   // Pins below their minimum, counted at most every few seconds.
   Result<uint64_t> under_replicated(const Settings& s, const Backends& b);
   // Reads the DAG under `cid` back from `backend`, re-hashing every block.

@@ -4,8 +4,6 @@
 
 namespace ipfskit::repo {
 
-namespace {
-
 std::string join_allocations(const std::vector<std::string>& a) {
   std::string s;
   for (const auto& n : a) s += (s.empty() ? "" : ",") + n;
@@ -23,8 +21,6 @@ std::vector<std::string> split_allocations(const std::string& s) {
   }
   return out;
 }
-
-}  // namespace
 
 const char* pin_type_name(PinType t) { return t == PinType::kRecursive ? "recursive" : "direct"; }
 

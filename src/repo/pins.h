@@ -32,6 +32,10 @@ struct ReplicationPolicy {
   std::vector<std::string> allocations;  // backend names, preferred in this order
   bool empty() const { return !min && !max && allocations.empty(); }
 };
+// The allocations as the pin_replication table stores them: names joined
+// with commas (backend names cannot contain one), and back.
+std::string join_allocations(const std::vector<std::string>& allocations);
+std::vector<std::string> split_allocations(const std::string& stored);
 
 struct PinRequest {
   Cid cid;

@@ -188,6 +188,7 @@ class Restorer {
     o_.on_progress(progress_);
   }
 
+ public:
   // Returns the pin's outcome; an error only when the repository failed.
   Result<PinOutcome> restore_one(const backends::RemotePin& remote) {
     PinOutcome out;
@@ -299,6 +300,7 @@ class Restorer {
     return out;
   }
 
+ private:
   backends::Backend& backend_;
   core::Node& node_;
   const RestoreOptions& o_;
@@ -312,6 +314,15 @@ class Restorer {
 Result<RestoreSummary> restore(backends::Backend& backend, core::Node& node, const RestoreOptions& options) {
   Restorer r(backend, node, options);
   return r.run();
+}
+
+Result<PinOutcome> restore_pin(backends::Backend& backend, core::Node& node, const backends::RemotePin& pin,
+                               const RestoreOptions& options) {
+  RestoreOptions o = options;
+  o.on_pin = nullptr;
+  o.on_progress = nullptr;
+  Restorer r(backend, node, o);
+  return r.restore_one(pin);
 }
 
 }  // namespace ipfskit::retrieval

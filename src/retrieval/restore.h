@@ -90,4 +90,14 @@ inline constexpr uint64_t kCommitBytes = 64ULL << 20;
 // backend cannot list pins or serve blocks (Capabilities::restorable).
 Result<RestoreSummary> restore(backends::Backend& backend, core::Node& node, const RestoreOptions& options);
 
+// One pin from one backend, by the same walk, verification and commit as
+// restore() (on_pin and on_progress are not called): the replication pass's
+// repair of a local copy that went missing or bad, from another verified
+// replica. `pin.status` must be "pinned"; its name and metadata are what the
+// local pin is recorded with (pass the local pin's own to keep them). The
+// outcome says "restored", "complete" or "failed" (with the reason); an
+// error only when the repository itself failed or `cancel` fired.
+Result<PinOutcome> restore_pin(backends::Backend& backend, core::Node& node, const backends::RemotePin& pin,
+                               const RestoreOptions& options);
+
 }  // namespace ipfskit::retrieval

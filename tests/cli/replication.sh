@@ -125,6 +125,35 @@ else fail "the bad copy is marked or repaired: $(cat bad.txt) $(cat s1.json)"; f
 expect_eq "repaired from the local copy" pinned "$(cat good.txt)"
 "$K" backend verify disk "${cids[11]}" > /dev/null && pass || fail "the repaired copy reads back"
 
+# The local copy damaged (a byte flipped inside a pack): the sampled
+# re-verification finds it, and a pass fetches the block back from a verified
+# replica (the other daemon or the disk), re-hashed, before anything is pushed.
+healed=${cids[10]}
+pattern=$(head -c 24 f11.bin | od -An -tx1 | tr -d ' \n' | sed 's/../\\x&/g')
+pack="" offset=""
+for p in "$IPFS_KIT_PATH"/blocks/pack-*.dat; do
+  offset=$(LC_ALL=C grep -obUaP "$pattern" "$p" | head -1 | cut -d: -f1)
+  if [ -n "$offset" ]; then pack=$p; break; fi
+done
+if [ -n "$offset" ]; then
+  printf '\x00' | dd of="$pack" bs=1 seek=$((offset + 500)) conv=notrunc status=none
+  "$K" repo verify > /dev/null 2>&1; expect_eq "the local damage is seen" 4 $?
+  sleep 1.1  # replication.verify_interval
+  "$K" --json replication sync > h1.json 2> /dev/null
+  "$K" --json route inspect "$healed" | field '[(r["status"], r["error"]) for r in j["replicas"] if r["backend"] == "ipfs"][0]' > local.txt
+  if grep -q "pin_error.*corrupt" local.txt || field 'j["healed"] >= 1' < h1.json | grep -q True; then pass
+  else fail "the bad local copy is marked or healed: $(cat local.txt) $(cat h1.json)"; fi
+  "$K" --json replication sync > h2.json 2> /dev/null
+  expect_eq "healed once, by one of the two passes" 1 "$(python3 -c "import json; print(sum(json.load(open(f)).get('healed', 0) for f in ('h1.json', 'h2.json')))")"
+  "$K" --json route inspect "$healed" | field '[r["status"] for r in j["replicas"] if r["backend"] == "ipfs"][0]' > local.txt
+  expect_eq "the local copy counts again" pinned "$(cat local.txt)"
+  "$K" repo verify > /dev/null 2>&1; expect_eq "repo verify after the heal" 0 $?
+  "$K" cat "$healed" | cmp -s - f11.bin && pass || fail "healed content"
+  grep -q "repaired from another replica" "$IPFS_KIT_PATH/logs/daemon.log" && pass || fail "the heal is logged"
+else
+  fail "could not find f11.bin's bytes in a pack"
+fi
+
 # pin rm removes every copy: unpinning -> unpinned.
 gone=${cids[3]}
 "$K" pin rm "$gone" > /dev/null || fail "pin rm"

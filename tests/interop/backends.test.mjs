@@ -697,3 +697,42 @@ test('reads fall back past hostile sources: flipped bytes refused, cut-short and
     await kit('backend', 'unpin', 's3store', cid)
   }
 })
+
+test('replication: a copy a service pins in the background is submitted once, then followed until pinned and read back (Cluster stand-in)', async () => {
+  const slow = await startClusterStandin({ hold: true })
+  const d = startDaemon({
+    config: {
+      'daemon.health_check_interval': '1',
+      'replication.check_interval': '1',
+      'replication.min_replicas': '2',
+      'replication.max_replicas': '2',
+      'backends.slow': JSON.stringify({ type: 'ipfs_cluster', endpoint: slow.url, token: slow.token, gateway: slow.url, pin_timeout: 1 })
+    }
+  })
+  try {
+    const file = join(work.dir, 'held.bin')
+    testdataToFile(file, 'held', 300_000)
+    const added = await runWith(d.env, 'add', '-Q', file)
+    assert.equal(added.status, 0, added.stderr)
+    const cid = added.stdout.trim()
+    const slowCopy = async () => {
+      const r = await runWith(d.env, '--json', 'route', 'inspect', cid)
+      return JSON.parse(r.stdout).replicas.find(x => x.backend === 'slow')
+    }
+    await waitFor('the copy submitted', async () => (await slowCopy())?.status === 'pinning')
+    const posts = () => slow.requests.filter(r => r.startsWith('POST /add')).length
+    const polls = () => slow.requests.filter(r => r === `GET /pins/${cid}`).length
+    const before = polls()
+    await sleep(4000)  // three passes or more, each asking once
+    assert.equal((await slowCopy()).status, 'pinning')
+    assert.equal(posts(), 1, 'submitted once, not again on every pass')
+    assert.ok(polls() >= before + 2, `followed on later passes (${before} -> ${polls()} status requests)`)
+    slow.release()
+    const copy = await waitFor('pinned and read back', async () => { const c = await slowCopy(); return c?.status === 'pinned' && c })
+    assert.equal(copy.verified_by, 'read-back')
+    assert.equal(posts(), 1)
+  } finally {
+    d.stop()
+    await slow.close()
+  }
+})

@@ -98,7 +98,10 @@ function listen (server) {
 }
 
 // ---- IPFS Cluster REST API stand-in ----
-export async function startClusterStandin ({ token = 'cluster-token', peers = ['12D3KooWPeerA', '12D3KooWPeerB'] } = {}) {
+// `hold`: every pin stays "pinning" until release() is called (a cluster
+// whose peers are slow to fetch).
+export async function startClusterStandin ({ token = 'cluster-token', peers = ['12D3KooWPeerA', '12D3KooWPeerB'], hold = false } = {}) {
+  let held = hold
   const blocks = new Map()
   const pins = new Map() // cid string -> { pin, polls }
   const requests = []
@@ -139,7 +142,7 @@ export async function startClusterStandin ({ token = 'cluster-token', peers = ['
           return json(res, 200, { cid: m[1], name: '', allocations: [], origins: [], created: '0001-01-01T00:00:00Z', metadata: null, peer_map: peerMap })
         }
         // The first look finds it still pinning: the client has to poll.
-        const status = entry.polls++ === 0 ? 'pinning' : 'pinned'
+        const status = entry.polls++ === 0 || held ? 'pinning' : 'pinned'
         const peerMap = Object.fromEntries(peers.map(p => [p, { peername: p, status, timestamp: new Date().toISOString(), error: '' }]))
         return json(res, 200, { ...entry.pin, allocations: peers, origins: [], peer_map: peerMap })
       }
@@ -161,7 +164,7 @@ export async function startClusterStandin ({ token = 'cluster-token', peers = ['
     }
   })
   const url = await listen(server)
-  return { url, token, blocks, pins, requests, close: () => new Promise(resolve => { server.closeAllConnections(); server.close(resolve) }) }
+  return { url, token, blocks, pins, requests, release: () => { held = false }, close: () => new Promise(resolve => { server.closeAllConnections(); server.close(resolve) }) }
 }
 
 // ---- IPFS Pinning Service API stand-in ----
