@@ -161,14 +161,7 @@ expect_eq "a re-run finds every pin complete" 3 "$(field 'j["complete"]' < again
 expect_eq "a re-run fetches nothing" 0 "$(field 'j["blocks_fetched"]' < again.json)"
 
 # A damaged repository: a byte flipped inside a pack; restore repairs it.
-pattern=$(head -c 24 one.bin | od -An -tx1 | tr -d ' \n' | sed 's/../\\x&/g')
-pack="" offset=""
-for p in "$IPFS_KIT_PATH"/blocks/pack-*.dat; do
-  offset=$(LC_ALL=C grep -obUaP "$pattern" "$p" | head -1 | cut -d: -f1)
-  if [ -n "$offset" ]; then pack=$p; break; fi
-done
-if [ -n "$offset" ]; then
-  printf '\x00' | dd of="$pack" bs=1 seek=$((offset + 500)) conv=notrunc status=none
+if damage_pack "$IPFS_KIT_PATH" one.bin; then
   "$K" repo verify > /dev/null 2>&1; expect_eq "the damage is seen" 4 $?
   "$K" --json backend restore diskA > repair.json || fail "restore repairs: $(cat repair.json)"
   expect_eq "one block repaired" 1 "$(field 'j["blocks_repaired"]' < repair.json)"

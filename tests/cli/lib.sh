@@ -22,3 +22,19 @@ new_tmp() {
   trap 'rm -rf "$TMP"' EXIT
   export IPFS_KIT_PATH="$TMP/repo"
 }
+
+# damage_pack REPO FILE: zeroes one byte of FILE's content where the repository
+# REPO stores it (500 bytes after the first 24 bytes of FILE, found in a pack);
+# fails when those bytes are in no pack.
+damage_pack() {
+  local pattern p offset
+  pattern=$(head -c 24 "$2" | od -An -tx1 | tr -d ' \n' | sed 's/../\\x&/g')
+  for p in "$1"/blocks/pack-*.dat; do
+    offset=$(LC_ALL=C grep -obUaP "$pattern" "$p" | head -1 | cut -d: -f1)
+    if [ -n "$offset" ]; then
+      printf '\x00' | dd of="$p" bs=1 seek=$((offset + 500)) conv=notrunc status=none
+      return 0
+    fi
+  done
+  return 1
+}

@@ -129,14 +129,7 @@ expect_eq "repaired from the local copy" pinned "$(cat good.txt)"
 # re-verification finds it, and a pass fetches the block back from a verified
 # replica (the other daemon or the disk), re-hashed, before anything is pushed.
 healed=${cids[10]}
-pattern=$(head -c 24 f11.bin | od -An -tx1 | tr -d ' \n' | sed 's/../\\x&/g')
-pack="" offset=""
-for p in "$IPFS_KIT_PATH"/blocks/pack-*.dat; do
-  offset=$(LC_ALL=C grep -obUaP "$pattern" "$p" | head -1 | cut -d: -f1)
-  if [ -n "$offset" ]; then pack=$p; break; fi
-done
-if [ -n "$offset" ]; then
-  printf '\x00' | dd of="$pack" bs=1 seek=$((offset + 500)) conv=notrunc status=none
+if damage_pack "$IPFS_KIT_PATH" f11.bin; then
   "$K" repo verify > /dev/null 2>&1; expect_eq "the local damage is seen" 4 $?
   sleep 1.1  # replication.verify_interval
   "$K" --json replication sync > h1.json 2> /dev/null
