@@ -299,6 +299,7 @@ test('3. the main daemon SIGKILLed mid-sync resumes; every pinned row is really 
   // New pins, added with the daemon's own passes held off, so that the pass
   // `replication sync` starts has work to do when the daemon is killed.
   await kit('config', 'set', 'replication.check_interval', '3600')
+  await kit('config', 'set', 'replication.concurrency', '1')
   await sleep(CHECK_INTERVAL * 1000 + 500)  // a pass sleeping on the old interval has woken
   const more = []
   for (let i = 0; i < 8; i++) {
@@ -309,6 +310,10 @@ test('3. the main daemon SIGKILLed mid-sync resumes; every pinned row is really 
   for (const p of more) p.cid = (await kit('add', '-Q', p.file)).trim()
   const sync = run('replication', 'sync')
   // Killed as soon as the first copy of a new pin is under way or done.
+  // `route inspect` reads the index beside the pass (GET /replication/status
+  // waits for the running pass to end); one pin at a time
+  // (replication.concurrency 1, set above) keeps the pass going for a few
+  // seconds, longer than a round of polling takes on a loaded machine.
   await waitFor('the pass copying the new pins', async () => {
     const rows = (await mapLimit(more, 8, p => inspect(p.cid))).flat()
     return rows.some(r => r.backend !== 'ipfs' && ['queued', 'pinning', 'pinned'].includes(r.status))
@@ -324,6 +329,7 @@ test('3. the main daemon SIGKILLed mid-sync resumes; every pinned row is really 
   assert.ok(unfinished > 0, 'the daemon was killed before the pass had copied every new pin')
   pins.push(...more)
   await kit('config', 'set', 'replication.check_interval', String(CHECK_INTERVAL))
+  await kit('config', 'set', 'replication.concurrency', '4')
   startDaemonIn(mainEnv)
   await waitFor('resumed: every pin at its minimum', allMeetMinimum, 60000, 500)
   await waitFor('replication sync succeeds', async () => (await run('replication', 'sync')).status === 0, 30000, 500)
