@@ -295,6 +295,26 @@ Status ReplicaIndex::adopt_local(const Cid& cid, const std::string& verified_by,
   return {};
 }
 
+Result<bool> ReplicaIndex::adopt(const Cid& cid, const std::string& backend, const std::string& verified_by,
+                                 int64_t verified_at, uint64_t blocks, uint64_t bytes, int64_t now) {
+  if (verified_by.empty())
+    return invalid_argument("a copy of " + cid.to_string() + " on " + backend + " cannot be recorded without a proof");
+  // An unpinning row stays as it is: the pin's removal from that backend
+  // was decided after the copy was made, and goes on.
+  const int64_t n = TRY(write(
+      db_,
+      "INSERT INTO replicas (cid, backend, state, verified_by, verified_at, blocks, bytes, updated) "
+      "VALUES (?1, ?2, 'pinned', ?3, ?4, ?5, ?6, ?7) ON CONFLICT (cid, backend) DO UPDATE SET "
+      "state = 'pinned', attempts = 0, error = NULL, verified_by = excluded.verified_by, "
+      "verified_at = excluded.verified_at, blocks = excluded.blocks, bytes = excluded.bytes, "
+      "updated = excluded.updated, next_attempt = 0 WHERE replicas.state <> 'unpinning'",
+      [&](sql::Statement& s) {
+        s.bind(1, ByteView(cid.bytes())).bind(2, backend).bind(3, verified_by).bind(4, verified_at);
+        s.bind(5, static_cast<int64_t>(blocks)).bind(6, static_cast<int64_t>(bytes)).bind(7, now);
+      }));
+  return n > 0;
+}
+
 Status ReplicaIndex::failed(const Cid& cid, const std::string& backend, const std::string& error, int64_t next_attempt,
                             int64_t now) {
   TRY(write(db_,

@@ -136,6 +136,14 @@ class ReplicaIndex {
   // The local copy (backend ipfs), verified: inserted or updated as pinned.
   Status adopt_local(const Cid& cid, const std::string& verified_by, int64_t verified_at, uint64_t blocks,
                      uint64_t bytes, int64_t now);
+  // A copy found already on `backend` and proved there (read back and
+  // re-hashed: `backend restore` does it), recorded so that the passes
+  // count it instead of pushing the pin again: inserted as pinned, or an
+  // existing row made pinned with this proof. InvalidArgument without a
+  // proof; false (nothing changed) when the row is unpinning (the pin is
+  // being removed from that backend).
+  Result<bool> adopt(const Cid& cid, const std::string& backend, const std::string& verified_by, int64_t verified_at,
+                     uint64_t blocks, uint64_t bytes, int64_t now);
   // queued|pinning|pinned|pin_error -> pin_error, attempts + 1, retried at
   // `next_attempt`; the copy's proof (verified_by, verified_at) is cleared:
   // it no longer holds (unpinning rows keep their state and record the error).

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "log/log.h"
+#include "replication/index.h"
 #include "repo/pins.h"
 
 namespace ipfskit::retrieval {
@@ -23,7 +24,8 @@ json to_json(const PinOutcome& p) {
             {"bytes_fetched", p.bytes_fetched},
             {"blocks_repaired", p.blocks_repaired},
             {"missing", p.missing},
-            {"corrupt", p.corrupt}};
+            {"corrupt", p.corrupt},
+            {"replica_recorded", p.replica_recorded}};
   if (p.error) {
     j["error"] = p.error->message();
     j["code"] = std::string(code_name(p.error->code()));
@@ -53,6 +55,7 @@ json to_json(const RestoreSummary& s) {
           {"blocks_fetched", s.blocks_fetched},
           {"bytes_fetched", s.bytes_fetched},
           {"blocks_repaired", s.blocks_repaired},
+          {"replicas_recorded", s.replicas_recorded},
           {"seconds", s.seconds}};
 }
 
@@ -145,6 +148,15 @@ class Restorer {
       return {};
     }));
     summary.pins = pins.size();
+    if (!o_.dry_run) {
+      // The copies this backend is proved to hold go into the replica index
+      // (see record_replica); a pin is restored even when that fails.
+      if (caps.replica && !caps.proof.empty()) {
+        if (Status st = replication::ReplicaIndex::create_schema(node_.repo().db()); st) index_.emplace(node_.repo().db());
+        else logging::warn("restore", "the replica index cannot be used; copies will not be recorded",
+                           {{"backend", summary.backend}, {"error", st.error().message()}});
+      }
+    }
     progress_.pins_total = pins.size();
     report_progress(true);
     logging::info("restore", "started", {{"backend", summary.backend}, {"pins", std::to_string(pins.size())},
@@ -160,6 +172,7 @@ class Restorer {
       summary.blocks_fetched += out.blocks_fetched;
       summary.bytes_fetched += out.bytes_fetched;
       summary.blocks_repaired += out.blocks_repaired;
+      if (out.replica_recorded) summary.replicas_recorded++;
       {
         std::lock_guard lock(progress_mu_);
         progress_.pins_done++;
@@ -292,18 +305,60 @@ class Restorer {
     }
     if (fetched == 0 && pin_matches) {
       out.status = "complete";
-      return out;
+    } else {
+      const int64_t now = static_cast<int64_t>(std::time(nullptr));
+      TRY_STATUS(writer.commit([&](sql::Database& db) { return repo::PinIndex::add_in_transaction(db, {request}, now); }));
+      out.status = "restored";
     }
-    const int64_t now = static_cast<int64_t>(std::time(nullptr));
-    TRY_STATUS(writer.commit([&](sql::Database& db) { return repo::PinIndex::add_in_transaction(db, {request}, now); }));
-    out.status = "restored";
+    record_replica(out);
     return out;
   }
 
  private:
+  // After a restore the replica index would know no copy on this backend,
+  // and the daemon's passes would push every pin again, whole, to backends
+  // that already hold it. A copy counts only when proved, so it is recorded
+  // here only with a proof: every block of the pin fetched from this backend
+  // just now (each re-hashed by get_block) is a read-back; otherwise (blocks
+  // that were already here) the pin is read back from the backend, unless
+  // the index already has a proved copy there. A failure here costs only
+  // the recording (the passes push the copy as they would have): logged.
+  void record_replica(PinOutcome& out) {
+    if (!index_) return;
+    const std::string& name = backend_.info().name;
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    uint64_t blocks = out.blocks, bytes = out.bytes_fetched;
+    if (out.blocks == 0 || out.blocks_fetched != out.blocks) {
+      auto rows = index_->replicas_of(out.cid);
+      if (rows) {
+        for (const auto& r : *rows)
+          if (r.backend == name && r.state == replication::State::kPinned) return;  // already known
+      }
+      auto v = backend_.verify(out.cid, o_.cancel);
+      if (!v || !v->ok()) {
+        logging::warn("restore", "copy not recorded: the read-back failed",
+                      {{"backend", name}, {"cid", out.cid.to_string()},
+                       {"error", !v ? v.error().message()
+                                    : std::to_string(v->missing_count) + " missing and " +
+                                          std::to_string(v->corrupt_count) + " corrupt blocks"}});
+        return;
+      }
+      blocks = v->blocks;
+      bytes = v->bytes;
+    }
+    auto adopted = index_->adopt(out.cid, name, backends::kReadBack, now, blocks, bytes, now);
+    if (!adopted) {
+      logging::warn("restore", "copy not recorded", {{"backend", name}, {"cid", out.cid.to_string()},
+                                                     {"error", adopted.error().message()}});
+      return;
+    }
+    out.replica_recorded = *adopted;
+  }
+
   backends::Backend& backend_;
   core::Node& node_;
   const RestoreOptions& o_;
+  std::optional<replication::ReplicaIndex> index_;  // set when copies are recorded
   std::mutex progress_mu_;
   RestoreProgress progress_;
   std::chrono::steady_clock::time_point last_progress_{};

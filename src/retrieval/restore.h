@@ -20,8 +20,18 @@
 // kCommitBytes (durably, WriteBatch::commit) while the pin's shared GC lock
 // keeps them from being collected before the pin is recorded; a re-run
 // finds them and fetches only the rest. A pin already here with its name,
-// metadata and every block intact is reported "complete" and nothing is
-// written.
+// metadata and every block intact is reported "complete" and no block or
+// pin is written.
+//
+// restore() records the backend's copies in the replica index (not in a
+// dry run, and only for a backend whose copies count and can be proved;
+// restore_pin() records nothing: its caller, the pass, keeps the index):
+// as pinned, verified_by "read-back", when every block of the pin was just
+// fetched from it (each re-hashed); otherwise after reading the pin back
+// from it (Backend::verify), unless the index already has a proved copy
+// there. So a restored repository's daemon counts the copies it restored
+// from instead of pushing them again. A copy that cannot be proved or
+// recorded is left out (logged), and the pin's outcome does not change.
 //
 // Thread safety: one restore per call; callbacks are serialized (on_pin on
 // the calling thread, on_progress on any thread).
@@ -56,6 +66,9 @@ struct PinOutcome {
   uint64_t blocks_repaired = 0;  // fetched to replace a corrupt local copy
   uint64_t missing = 0;          // blocks neither here nor on the backend (dry run: not here)
   uint64_t corrupt = 0;          // blocks the backend sent wrong
+  // The backend's copy was recorded in the replica index as pinned
+  // (read-back): the daemon's passes count it instead of pushing it again.
+  bool replica_recorded = false;
   std::optional<Error> error;
 };
 nlohmann::json to_json(const PinOutcome& p);
@@ -72,6 +85,7 @@ struct RestoreSummary {
   bool dry_run = false;
   size_t pins = 0, restored = 0, complete = 0, would_restore = 0, skipped = 0, failed = 0;
   uint64_t blocks_fetched = 0, bytes_fetched = 0, blocks_repaired = 0;
+  size_t replicas_recorded = 0;  // pins whose copy on the backend was recorded (PinOutcome::replica_recorded)
   double seconds = 0;
 };
 nlohmann::json to_json(const RestoreSummary& s);

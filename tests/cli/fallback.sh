@@ -137,6 +137,7 @@ export IPFS_KIT_PATH="$TMP/restored"
 configure
 "$K" --json backend restore diskA --dry-run > dry.json; expect_eq "dry run" 0 $?
 expect_eq "dry run: three to restore" 3 "$(field 'j["would_restore"]' < dry.json)"
+expect_eq "a dry run records no copy" 0 "$(field 'j["replicas_recorded"]' < dry.json)"
 "$K" pin ls --type recursive -q | grep -q . && fail "a dry run pinned" || pass
 "$K" backend restore diskA > restore.txt 2>&1 || fail "backend restore diskA: $(cat restore.txt)"
 grep -q "3 pins, 3 restored" restore.txt && pass || fail "summary: $(cat restore.txt)"
@@ -159,6 +160,13 @@ EOF
 "$K" --json backend restore diskA > again.json || fail "re-run"
 expect_eq "a re-run finds every pin complete" 3 "$(field 'j["complete"]' < again.json)"
 expect_eq "a re-run fetches nothing" 0 "$(field 'j["blocks_fetched"]' < again.json)"
+# The copies restored from are in the replica index, proved by the restore's
+# own read-back (so a daemon does not push them to diskA again); a re-run
+# finds them known and reads nothing back.
+"$K" --json route inspect "$one" > inspect.json
+expect_eq "the restored-from copy is recorded" "pinned read-back" \
+  "$(field '" ".join([r["status"] + " " + r["verified_by"] for r in j["replicas"] if r["backend"] == "diskA"])' < inspect.json)"
+expect_eq "a re-run records no copy again" 0 "$(field 'j["replicas_recorded"]' < again.json)"
 
 # A damaged repository: a byte flipped inside a pack; restore repairs it.
 if damage_pack "$IPFS_KIT_PATH" one.bin; then

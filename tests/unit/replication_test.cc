@@ -95,6 +95,30 @@ TEST(ReplicaIndex, StatesMoveOnlyAlongTheirPathsAndPinnedNeedsAProof) {
   EXPECT_TRUE(index.due_removals(1000, 10)->empty());
 }
 
+TEST(ReplicaIndex, AdoptRecordsAProvedCopyButNeverOverARemoval) {
+  test::TempDir dir;
+  auto node = open_node(dir);
+  ReplicaIndex index(node->repo().db());
+  const Cid cid = add_and_pin(*node, "adopt");
+  EXPECT_FALSE(index.adopt(cid, "disk", "", 100, 1, 1000, 100));  // no proof, no copy
+  EXPECT_TRUE(states(index, cid).empty());
+  // A new row, and an existing one in another state, become pinned with the proof.
+  ASSERT_TRUE(*index.adopt(cid, "disk", "read-back", 100, 1, 1000, 100));
+  ASSERT_TRUE(*index.queue(cid, "s3", 100));
+  ASSERT_TRUE(*index.adopt(cid, "s3", "read-back", 110, 1, 1000, 110));
+  auto rows = *index.replicas_of(cid);
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.state, State::kPinned) << r.backend;
+    EXPECT_EQ(r.verified_by, "read-back") << r.backend;
+  }
+  EXPECT_EQ((*index.totals())["disk"].replicas[State::kPinned], 1u);
+  // A copy being removed stays being removed.
+  ASSERT_TRUE(index.unpin(cid, "disk", 120));
+  EXPECT_FALSE(*index.adopt(cid, "disk", "read-back", 130, 1, 1000, 130));
+  EXPECT_EQ(states(index, cid)["disk"], State::kUnpinning);
+}
+
 TEST(ReplicaIndex, TotalsFollowEveryChange) {
   test::TempDir dir;
   auto node = open_node(dir);
