@@ -282,7 +282,7 @@ Result<bool> ReplicaIndex::pinned(const Cid& cid, const std::string& backend, co
 Status ReplicaIndex::adopt_local(const Cid& cid, const std::string& verified_by, int64_t verified_at, uint64_t blocks,
                                  uint64_t bytes, int64_t now) {
   if (verified_by.empty()) return invalid_argument("the local copy of " + cid.to_string() + " cannot be pinned without a proof");
-  TRY(write(db_,
+  TRY_STATUS(write(db_,
             "INSERT INTO replicas (cid, backend, state, verified_by, verified_at, blocks, bytes, updated) "
             "VALUES (?1, 'ipfs', 'pinned', ?2, ?3, ?4, ?5, ?6) ON CONFLICT (cid, backend) DO UPDATE SET "
             "state = 'pinned', attempts = 0, error = NULL, verified_by = excluded.verified_by, "
@@ -317,7 +317,7 @@ Result<bool> ReplicaIndex::adopt(const Cid& cid, const std::string& backend, con
 
 Status ReplicaIndex::failed(const Cid& cid, const std::string& backend, const std::string& error, int64_t next_attempt,
                             int64_t now) {
-  TRY(write(db_,
+  TRY_STATUS(write(db_,
             "INSERT INTO replicas (cid, backend, state, attempts, error, updated, next_attempt) "
             "VALUES (?1, ?2, 'pin_error', 1, ?3, ?4, ?5) ON CONFLICT (cid, backend) DO UPDATE SET "
             "state = CASE WHEN state IN ('unpinning', 'unpinned') THEN state ELSE 'pin_error' END, "
@@ -332,14 +332,14 @@ Status ReplicaIndex::failed(const Cid& cid, const std::string& backend, const st
 }
 
 Status ReplicaIndex::reverified(const Cid& cid, const std::string& backend, const std::string& verified_by, int64_t at) {
-  TRY(write(db_,
+  TRY_STATUS(write(db_,
             "UPDATE replicas SET verified_at = ?3, verified_by = ?4 WHERE cid = ?1 AND backend = ?2 AND state = 'pinned'",
             [&](sql::Statement& s) { s.bind(1, ByteView(cid.bytes())).bind(2, backend).bind(3, at).bind(4, verified_by); }));
   return {};
 }
 
 Status ReplicaIndex::unpin(const Cid& cid, const std::string& backend, int64_t now) {
-  TRY(write(db_,
+  TRY_STATUS(write(db_,
             "UPDATE replicas SET state = CASE WHEN state = 'queued' OR backend = 'ipfs' THEN 'unpinned' ELSE 'unpinning' END, "
             "updated = ?3, next_attempt = 0, attempts = 0 WHERE cid = ?1 AND backend = ?2 "
             "AND state IN ('queued', 'pinning', 'pinned', 'pin_error')",
@@ -348,7 +348,7 @@ Status ReplicaIndex::unpin(const Cid& cid, const std::string& backend, int64_t n
 }
 
 Status ReplicaIndex::unpinned(const Cid& cid, const std::string& backend, int64_t now) {
-  TRY(write(db_,
+  TRY_STATUS(write(db_,
             "UPDATE replicas SET state = 'unpinned', error = NULL, attempts = 0, updated = ?3 "
             "WHERE cid = ?1 AND backend = ?2 AND state = 'unpinning'",
             [&](sql::Statement& s) { s.bind(1, ByteView(cid.bytes())).bind(2, backend).bind(3, now); }));
@@ -357,10 +357,10 @@ Status ReplicaIndex::unpinned(const Cid& cid, const std::string& backend, int64_
 
 Status ReplicaIndex::set_allocation_issue(const Cid& cid, const std::string& issue, int64_t now) {
   if (issue.empty()) {
-    TRY(write(db_, "DELETE FROM replication_issues WHERE cid = ?1", [&](sql::Statement& s) { s.bind(1, ByteView(cid.bytes())); }));
+    TRY_STATUS(write(db_, "DELETE FROM replication_issues WHERE cid = ?1", [&](sql::Statement& s) { s.bind(1, ByteView(cid.bytes())); }));
     return {};
   }
-  TRY(write(db_,
+  TRY_STATUS(write(db_,
             "INSERT INTO replication_issues (cid, issue, at) VALUES (?1, ?2, ?3) "
             "ON CONFLICT (cid) DO UPDATE SET issue = excluded.issue, at = excluded.at",
             [&](sql::Statement& s) { s.bind(1, ByteView(cid.bytes())).bind(2, issue).bind(3, now); }));
