@@ -116,6 +116,19 @@ struct BackendRestoreRequest {
   const CancelToken* cancel = nullptr;
 };
 
+// `replication sync`: one reconciler pass now (replication/reconciler.h).
+struct ReplicationSyncRequest {
+  // {"pins_done", "pins_total", "seconds"} as pins are finished: pins_total
+  // is the number of pins that needed work (the report's "checked"), seconds
+  // the time since the pass began. A few times a second at most, and always
+  // when the last pin is done; none when no pin needed work (serialized, on
+  // any thread).
+  std::function<void(const nlohmann::json&)> on_progress;
+  // Stops the pass between pins; the report then says "cancelled". Null: only
+  // the daemon's shutdown stops it.
+  const CancelToken* cancel = nullptr;
+};
+
 class Operations {
  public:
   virtual ~Operations() = default;
@@ -124,7 +137,10 @@ class Operations {
   virtual Result<nlohmann::json> backends(bool check_now) = 0;        // {"name": {...}, ...}
   virtual Result<nlohmann::json> set_backend_running(const std::string& name, bool running) = 0;
   virtual Result<nlohmann::json> replication_status() = 0;
-  virtual Result<nlohmann::json> replication_sync(const CancelToken* cancel) = 0;
+  // One pass now; its report (POST /replication/sync): {"status"
+  // (completed|cancelled), "checked", "copied", "pending", "failed",
+  // "removed", "under_replicated", "errors", "seconds", ...}.
+  virtual Result<nlohmann::json> replication_sync(const ReplicationSyncRequest& request) = 0;
   // One pin: {"cid", "policy": {"min", "max", "allocations"}, "verified",
   // "meets_minimum", "replicas": [route inspect's documents], "issue"}
   // (GET /replication/status?cid=CID). NotFound when the CID is not pinned.

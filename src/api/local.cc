@@ -339,8 +339,8 @@ Result<nlohmann::json> LocalClient::route_optimize(const std::vector<Cid>& cids,
 Result<nlohmann::json> LocalClient::replication_status_of(const Cid& cid) {
   return TRY(ops())->replication_status_of(cid);
 }
-Result<nlohmann::json> LocalClient::replication_sync(const CancelToken* cancel) {
-  return TRY(ops())->replication_sync(cancel);
+Result<nlohmann::json> LocalClient::replication_sync(const ReplicationSyncRequest& request) {
+  return TRY(ops())->replication_sync(request);
 }
 Result<std::string> LocalClient::metrics() { return TRY(ops())->metrics(); }
 Result<std::vector<std::string>> LocalClient::log_lines(const LogQuery& q) {

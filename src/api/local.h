@@ -97,7 +97,7 @@ class LocalClient : public Client {
   Result<nlohmann::json> backends(bool check_now) override;
   Result<nlohmann::json> set_backend_running(const std::string& name, bool running) override;
   Result<nlohmann::json> replication_status() override;
-  Result<nlohmann::json> replication_sync(const CancelToken* cancel) override;
+  Result<nlohmann::json> replication_sync(const ReplicationSyncRequest& request) override;
   Result<nlohmann::json> replication_status_of(const Cid& cid) override;
   Result<nlohmann::json> route_suggest(uint64_t size) override;
   Result<nlohmann::json> route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) override;

@@ -113,7 +113,9 @@ class RoutedClient : public Client {
     return daemon_->set_backend_running(name, running);
   }
   Result<nlohmann::json> replication_status() override { return daemon_->replication_status(); }
-  Result<nlohmann::json> replication_sync(const CancelToken* cancel) override { return daemon_->replication_sync(cancel); }
+  Result<nlohmann::json> replication_sync(const ReplicationSyncRequest& request) override {
+    return daemon_->replication_sync(request);
+  }
   Result<nlohmann::json> replication_status_of(const Cid& cid) override { return daemon_->replication_status_of(cid); }
   Result<nlohmann::json> route_suggest(uint64_t size) override { return daemon_->route_suggest(size); }
   Result<nlohmann::json> route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) override {

@@ -613,7 +613,10 @@ Result<json> RemoteClient::set_backend_running(const std::string& name, bool run
 
 Result<json> RemoteClient::replication_status() { return api_json("GET", "/replication/status"); }
 
-Result<json> RemoteClient::replication_sync(const CancelToken*) { return api_json("POST", "/replication/sync"); }
+Result<json> RemoteClient::replication_sync(const ReplicationSyncRequest& request) {
+  return api_stream("/replication/sync?progress=true", {{"progress", request.on_progress}}, request.cancel,
+                    "replication sync");
+}
 
 Result<json> RemoteClient::route_suggest(uint64_t size) {
   return api_json("GET", "/route/suggest?size=" + std::to_string(size));
@@ -715,33 +718,41 @@ Result<Bytes> RemoteClient::backend_block(const std::string& name, const Cid& ci
 
 Result<json> RemoteClient::backend_restore(const std::string& name, const BackendRestoreRequest& request) {
   const std::string path = backend_path(name) + "/restore" + (request.dry_run ? "?dry_run=true" : "");
+  return api_stream(path, {{"pin", request.on_pin}, {"progress", request.on_progress}}, request.cancel, "backend restore");
+}
+
+Result<json> RemoteClient::api_stream(const std::string& path, const StreamHandlers& handlers, const CancelToken* cancel,
+                                      const char* what) {
   std::optional<json> summary;
   std::optional<Error> failed;
   LineSplitter lines([&](std::string_view line) -> Status {
     auto j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return tl::unexpected(malformed("backend restore"));
-    if (j.contains("pin") && j["pin"].is_object()) {
-      if (request.on_pin) request.on_pin(j["pin"]);
-    } else if (j.contains("progress") && j["progress"].is_object()) {
-      if (request.on_progress) request.on_progress(j["progress"]);
-    } else if (j.contains("summary") && j["summary"].is_object()) {
+    if (j.is_discarded() || !j.is_object()) return tl::unexpected(malformed(what));
+    if (j.contains("summary") && j["summary"].is_object()) {
       summary = j["summary"];
     } else if (j.contains("error") && j["error"].is_string()) {
-      // The restore failed after it began: the same error object as a
+      // The work failed after the reply began: the same error object as a
       // failed request's, as the last line.
       Code code = Code::kInternal;
       if (j.contains("code") && j["code"].is_string())
         if (auto c = code_by_name(j["code"].get<std::string>())) code = *c;
       failed = Error(code, j["error"].get<std::string>());
+    } else {
+      // A line kind this client does not know (a newer daemon's) is skipped.
+      for (const auto& [key, fn] : handlers)
+        if (j.contains(key) && j[key].is_object()) {
+          if (fn) fn(j[key]);
+          break;
+        }
     }
-    return check_cancel(request.cancel, "backend restore");
+    return check_cancel(cancel, what);
   });
   client::Response r = TRY(api_.post_stream(
       path, "", [](uint8_t*, size_t) -> Result<size_t> { return 0; }, [&](ByteView b) { return lines.feed(b); }));
   if (r.status < 200 || r.status >= 300) return tl::unexpected(client::rpc_error(r));
   TRY_STATUS(lines.finish());
   if (failed) return tl::unexpected(*failed);
-  if (!summary) return make_error(Code::kIOError, "the daemon's restore reply ended without a summary (was it stopped?)");
+  if (!summary) return make_error(Code::kIOError, std::string("the daemon's ") + what + " reply ended without a summary (was it stopped?)");
   return *summary;
 }
 

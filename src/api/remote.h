@@ -8,6 +8,8 @@
 // Corruption errors, never crashes or silently wrong results.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 
 #include "api/client.h"
@@ -86,7 +88,10 @@ class RemoteClient : public Client {
   Result<nlohmann::json> backends(bool check_now) override;
   Result<nlohmann::json> set_backend_running(const std::string& name, bool running) override;
   Result<nlohmann::json> replication_status() override;
-  Result<nlohmann::json> replication_sync(const CancelToken* cancel) override;
+  // POST /replication/sync?progress=true: progress lines, then the report.
+  // Leaving (cancel, or this process ending) closes the connection, and the
+  // daemon cancels the pass at its next progress report.
+  Result<nlohmann::json> replication_sync(const ReplicationSyncRequest& request) override;
   Result<nlohmann::json> replication_status_of(const Cid& cid) override;
   Result<nlohmann::json> route_suggest(uint64_t size) override;
   Result<nlohmann::json> route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) override;
@@ -118,6 +123,15 @@ class RemoteClient : public Client {
   // A management API document; a 503 that carries a JSON document (an
   // unhealthy report) is still a document.
   Result<nlohmann::json> api_json(const std::string& method, const std::string& path, const std::string& body = "");
+  // A management API route that streams its work as JSON lines (the
+  // daemon's ndjson_reply): POSTs to `path`, hands each {"KEY": {...}} line
+  // to handlers' KEY (on this thread; unknown keys are skipped), and returns
+  // the {"summary"} document, or the {"error", "code"} line's error, or the
+  // error of a reply that was not 2xx. `cancel` is checked after each line;
+  // returning closes the connection, which cancels the daemon's work.
+  using StreamHandlers = std::map<std::string, std::function<void(const nlohmann::json&)>>;
+  Result<nlohmann::json> api_stream(const std::string& path, const StreamHandlers& handlers, const CancelToken* cancel,
+                                    const char* what);
 
  private:
   client::HttpClient rpc_, api_;

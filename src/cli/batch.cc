@@ -77,6 +77,13 @@ void BatchReport::set_total(size_t total) {
   draw(false);
 }
 
+void BatchReport::set_progress(size_t done, size_t total) {
+  std::lock_guard lock(mu_);
+  done_ = done;
+  total_ = total;
+  draw(false);
+}
+
 void BatchReport::succeeded() {
   std::lock_guard lock(mu_);
   ++done_;

@@ -55,6 +55,8 @@ class BatchReport {
   void set_detail(std::string detail);
   // The total, when it is learnt after the start.
   void set_total(size_t total);
+  // Both counts at once, for work that reports its own (a daemon's pass).
+  void set_progress(size_t done, size_t total);
   void failed(const Error& e);
   // The batch's outcome: OK, the single failure of a batch of one, or the summary.
   Status finish();

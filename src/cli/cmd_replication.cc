@@ -151,10 +151,27 @@ void register_replication(CLI::App& app, Context& ctx, Action& action) {
   });
 
   CLI::App* sync = rep->add_subcommand("sync", "Run a replication pass now; exit 0 when every pin meets its minimum");
-  sync->callback([&ctx, &action] {
-    action = [&ctx]() -> Status {
+  auto sync_flags = std::make_shared<BatchFlags>();
+  sync_flags->progress_opt =
+      sync->add_flag("--progress", sync_flags->progress, "show pins done/total on stderr (the default on a terminal)");
+  sync->callback([sync_flags, &ctx, &action] {
+    action = [sync_flags, &ctx]() -> Status {
       api::Client* client = TRY(ctx.client());
-      json j = TRY(client->replication_sync(nullptr));
+      // The bar counts the pins that need work; the daemon reports them as it
+      // finishes them (none when every pin is already where it should be).
+      // Interrupting the command closes its connection, and the daemon
+      // cancels the pass at its next report.
+      BatchReport bar(1, "pins", *sync_flags, /*terminal_min=*/0);
+      api::ReplicationSyncRequest request;
+      request.on_progress = [&bar](const json& p) {
+        bar.set_progress(static_cast<size_t>(p.value("pins_done", uint64_t{0})),
+                         static_cast<size_t>(p.value("pins_total", uint64_t{0})));
+      };
+      // On failure the bar is cleared (its destructor) before the error is printed.
+      json j = TRY(client->replication_sync(request));
+      const auto checked = static_cast<size_t>(j.value("checked", uint64_t{0}));
+      if (j.value("status", "") != "cancelled") bar.set_progress(checked, checked);
+      (void)bar.finish();  // the bar's last state; the report below is the outcome
       if (ctx.json) print_json(j);
       else {
         std::printf("checked %llu pins: %llu copies made, %llu pending, %llu failed, %llu removed; %llu under-replicated (%.2fs)\n",

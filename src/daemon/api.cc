@@ -33,6 +33,48 @@ void add(http::Server& server, const char* method, const char* path, bool prefix
   server.add_route(std::move(r));
 }
 
+// Emits one line of a streamed reply: {"KEY": document}. Thread safe.
+using EmitFn = std::function<void(const nlohmann::json& line)>;
+// Long work whose reply is streamed: it emits lines as it goes and returns
+// the summary; it stops early (with Cancelled or a partial summary) once
+// `cancel` is set.
+using StreamedWork = std::function<Result<nlohmann::json>(const EmitFn& emit, const CancelToken& cancel)>;
+
+// The one way a route streams long work as JSON lines (application/x-ndjson):
+// the work's lines as they come, then {"summary": <the result>} or, when it
+// failed, {"error", "code"} (the error document of a plain reply) as the last
+// line. Runs on a server worker thread once the route returns. A client that
+// goes away cancels the work, seen at its next line (what was committed
+// stays). Errors found before the work starts are the route's to return as
+// plain responses with their status.
+http::Response ndjson_reply(StreamedWork work) {
+  http::Response r;
+  r.stream = [work = std::move(work)](http::Exchange& x) {
+    if (!x.begin(200, {{"Content-Type", "application/x-ndjson"}}, std::nullopt)) return;
+    std::mutex write_mu;
+    CancelToken cancel;
+    const EmitFn line = [&](const nlohmann::json& j) {
+      std::lock_guard lock(write_mu);
+      const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+      if (!x.write(as_bytes(text)) || x.peer_closed()) cancel.cancel();
+    };
+    auto summary = work(line, cancel);
+    if (summary) line({{"summary", *summary}});
+    else line({{"error", summary.error().message()}, {"code", code_name(summary.error().code())}});
+    (void)x.end();
+  };
+  return r;
+}
+
+// A "true"/"false" query parameter (`fallback` when absent).
+Result<bool> bool_param(const http::Request& req, const char* name, bool fallback) {
+  auto v = req.param(name);
+  if (!v) return fallback;
+  if (*v == "true") return true;
+  if (*v == "false") return false;
+  return invalid_argument(std::string(name) + " must be true or false, got \"" + *v + "\"");
+}
+
 }  // namespace
 
 std::map<std::string, backends::BackendOpHandler> backend_operation_routes(Service& s) {
@@ -44,36 +86,22 @@ std::map<std::string, backends::BackendOpHandler> backend_operation_routes(Servi
   // response with its status.
   ops["restore"] = [&s](const http::Request& req, const std::string& name) -> http::Response {
     if (req.method != "POST") return json_response(405, {{"error", "use POST"}});
-    const std::string dry = req.param("dry_run").value_or("false");
-    if (dry != "true" && dry != "false") return error_response(Error(Code::kInvalidArgument, "dry_run must be true or false"));
+    auto dry_run = bool_param(req, "dry_run", false);
+    if (!dry_run) return error_response(dry_run.error());
     auto backend = s.registry().get(name);
     if (!backend) return error_response(backend.error());
     if (!(*backend)->capabilities().restorable() || (*backend)->info().type == "ipfs") {
       auto r = s.backend_restore(name, api::BackendRestoreRequest{true, nullptr, nullptr, nullptr});
       if (!r) return error_response(r.error());
     }
-    http::Response r;
-    r.stream = [&s, name, dry_run = dry == "true"](http::Exchange& x) {
-      if (!x.begin(200, {{"Content-Type", "application/x-ndjson"}}, std::nullopt)) return;
-      std::mutex write_mu;
-      CancelToken cancel;
-      // A client that went away cancels the restore (what was committed stays).
-      auto line = [&](const nlohmann::json& j) {
-        std::lock_guard lock(write_mu);
-        const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-        if (!x.write(as_bytes(text)) || x.peer_closed()) cancel.cancel();
-      };
+    return ndjson_reply([&s, name, dry_run = *dry_run](const EmitFn& emit, const CancelToken& cancel) {
       api::BackendRestoreRequest request;
       request.dry_run = dry_run;
       request.cancel = &cancel;
-      request.on_pin = [&](const nlohmann::json& p) { line({{"pin", p}}); };
-      request.on_progress = [&](const nlohmann::json& p) { line({{"progress", p}}); };
-      auto summary = s.backend_restore(name, request);
-      if (summary) line({{"summary", *summary}});
-      else line({{"error", summary.error().message()}, {"code", code_name(summary.error().code())}});
-      (void)x.end();
-    };
-    return r;
+      request.on_pin = [&](const nlohmann::json& p) { emit({{"pin", p}}); };
+      request.on_progress = [&](const nlohmann::json& p) { emit({{"progress", p}}); };
+      return s.backend_restore(name, request);
+    });
   };
   return ops;
 }
@@ -123,7 +151,21 @@ void register_api_routes(http::Server& server, Service& s) {
     }
     return reply(s.route_optimize(cids, j.value("apply", false), nullptr));
   });
-  add(server, "POST", "/replication/sync", false, [&s](const http::Request&) { return reply(s.replication_sync(nullptr)); });
+  // POST /replication/sync: the pass's report when it ends. With
+  // ?progress=true, JSON lines as it goes ({"progress": {"pins_done",
+  // "pins_total", "seconds"}} a few times a second at most), then
+  // {"summary": <the report>} or {"error", "code"}; leaving cancels the pass.
+  add(server, "POST", "/replication/sync", false, [&s](const http::Request& req) {
+    auto progress = bool_param(req, "progress", false);
+    if (!progress) return error_response(progress.error());
+    if (!*progress) return reply(s.replication_sync(api::ReplicationSyncRequest{}));
+    return ndjson_reply([&s](const EmitFn& emit, const CancelToken& cancel) {
+      api::ReplicationSyncRequest request;
+      request.cancel = &cancel;
+      request.on_progress = [&](const nlohmann::json& p) { emit({{"progress", p}}); };
+      return s.replication_sync(request);
+    });
+  });
   add(server, "GET", "/metrics", false, [&s](const http::Request&) {
     auto m = s.metrics();
     if (!m) return error_response(m.error());

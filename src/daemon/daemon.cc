@@ -521,14 +521,30 @@ Result<nlohmann::json> Service::set_config(const std::string& key, const std::st
   return client_->config_get(key);
 }
 
-Result<nlohmann::json> Service::replication_sync(const CancelToken* cancel) {
-  return replication_pass(cancel ? cancel : &replication_cancel_);
+Result<nlohmann::json> Service::replication_sync(const api::ReplicationSyncRequest& request) {
+  std::function<void(uint64_t, uint64_t)> progress;
+  const auto start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_report{};
+  if (request.on_progress) {
+    // The reconciler reports every finished pin (serialized); the caller
+    // wants a few reports a second, and the last one whatever its timing.
+    progress = [&](uint64_t done, uint64_t total) {
+      const auto now = std::chrono::steady_clock::now();
+      if (done < total && now - last_report < std::chrono::milliseconds(200)) return;
+      last_report = now;
+      request.on_progress({{"pins_done", done},
+                           {"pins_total", total},
+                           {"seconds", std::chrono::duration<double>(now - start).count()}});
+    };
+  }
+  return replication_pass(request.cancel ? request.cancel : &replication_cancel_, progress);
 }
 
-Result<nlohmann::json> Service::replication_pass(const CancelToken* cancel) {
+Result<nlohmann::json> Service::replication_pass(const CancelToken* cancel,
+                                                 const std::function<void(uint64_t, uint64_t)>& progress) {
   if (!reconciler_) return make_error(Code::kUnavailable, "the daemon is starting");
   last_replication_check_unix_ = now_unix();
-  auto report = TRY(reconciler_->pass(replication_settings(), nullptr, cancel));
+  auto report = TRY(reconciler_->pass(replication_settings(), progress, cancel));
   nlohmann::json j = replication::to_json(report);
   j["status"] = report.cancelled ? "cancelled" : "completed";
   j["repaired"] = report.copied;  // the seeds' name for copies made

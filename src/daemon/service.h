@@ -58,7 +58,7 @@ class Service : public api::Operations {
   Result<nlohmann::json> replication_status_of(const Cid& cid) override;
   Result<nlohmann::json> route_suggest(uint64_t size) override;
   Result<nlohmann::json> route_optimize(const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) override;
-  Result<nlohmann::json> replication_sync(const CancelToken* cancel) override;
+  Result<nlohmann::json> replication_sync(const api::ReplicationSyncRequest& request) override;
   Result<std::string> metrics() override { return metrics_text(); }
   Result<std::vector<std::string>> log_lines(const api::LogQuery& q) override;
   // One backend: delegated to the registry (backends/registry.h).
@@ -106,7 +106,9 @@ class Service : public api::Operations {
   // Reads fall back to the registry's backends (retrieval.fallback, .cache).
   void apply_retrieval(const Config& cfg);
   // One replication pass (the periodic one and POST /replication/sync).
-  Result<nlohmann::json> replication_pass(const CancelToken* cancel);
+  // `progress(done, total)` as the reconciler reports it (may be empty).
+  Result<nlohmann::json> replication_pass(const CancelToken* cancel,
+                                          const std::function<void(uint64_t, uint64_t)>& progress = nullptr);
   replication::Settings replication_settings();
   // The periodic passes, on a thread of their own (a long pass never holds
   // up signals or reloads); stopped (and its pass cancelled) at shutdown.

@@ -516,7 +516,13 @@ void Dashboard::register_routes(http::Server& http) {
                                 .count();
     live->publish("sync", json{{"state", "running"}, {"started", started}}, true);
     st->sync_thread = std::thread([st, client, live, started, cancel = st->sync_cancel] {
-      auto r = client->replication_sync(cancel.get());
+      api::ReplicationSyncRequest request;
+      request.cancel = cancel.get();
+      // The page's bar: pins done of those that need work, a few times a second.
+      request.on_progress = [&](const json& p) {
+        live->publish("sync", json{{"state", "running"}, {"started", started}, {"progress", p}}, true);
+      };
+      auto r = client->replication_sync(request);
       const int64_t ended = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();

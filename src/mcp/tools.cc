@@ -935,9 +935,23 @@ std::vector<Tool> build_table() {
        "Run a replication pass now: check every pin's copies and repair what is missing. Needs a running daemon.",
        empty_in, s::object({{"result", s::open_object("the pass's report")}}, {"result"}), false, false, true,
        [](const json&, ToolEnv& env) -> Result<json> {
-         if (env.progress) env.progress(0, std::nullopt, "replication pass started");
-         json r = TRY(env.client->replication_sync(env.cancel));
-         if (env.progress) env.progress(1, 1, "replication pass finished");
+         api::ReplicationSyncRequest request;
+         request.cancel = env.cancel;
+         uint64_t reported = 0;  // MCP progress must increase: the pins done so far
+         if (env.progress) {
+           env.progress(0, std::nullopt, "replication pass started");
+           // Pins done of those that needed work (serialized by the API).
+           request.on_progress = [&env, &reported](const json& p) {
+             const uint64_t done = p.value("pins_done", uint64_t{0}), total = p.value("pins_total", uint64_t{0});
+             if (done <= reported) return;
+             reported = done;
+             env.progress(static_cast<double>(done), static_cast<double>(total),
+                          std::to_string(done) + " of " + std::to_string(total) + " pins done");
+           };
+         }
+         json r = TRY(env.client->replication_sync(request));
+         // When no pin needed work there was no report: the pass is 1 of 1 done.
+         if (env.progress && reported == 0 && r.value("checked", uint64_t{0}) == 0) env.progress(1, 1, "replication pass finished: no pin needed work");
          return json{{"result", std::move(r)}};
        }});
 

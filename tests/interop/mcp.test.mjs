@@ -246,8 +246,13 @@ async function exerciseEveryTool (client, { modern, daemon, root, label }) {
   await operation('status', {})
   await operation('replication_status', {})
   const syncProgress = []
-  await operation('replication_sync', {}, { onprogress: (p) => syncProgress.push(p) })
-  if (daemon) assert.ok(syncProgress.length >= 1 && syncProgress.at(-1).progress === 1, `${label}: sync progress`)
+  const synced = await operation('replication_sync', {}, { onprogress: (p) => syncProgress.push(p) })
+  if (daemon) {
+    // Pins done of those that needed work (every pin here: min 2, one backend), or 1 of 1 when none did.
+    const last = syncProgress.at(-1)
+    assert.ok(syncProgress.length >= 1 && last.progress === last.total, `${label}: sync progress ends complete`)
+    assert.equal(last.total, synced.result.checked || 1, `${label}: sync progress counts the pins that needed work`)
+  }
   await operation('metrics', {})
   const inspected = await operation('route_inspect', { cid })
   if (daemon) assert.ok(inspected.replication.replicas.some((r) => r.backend === 'ipfs'), `${label}: route_inspect`)
@@ -387,6 +392,60 @@ test('progress: a large add reports increasing bytes up to the total, over HTTP 
     assert.equal(seen.at(-1).progress, 8 << 20)
     assert.equal(seen.at(-1).total, 8 << 20)
     await client.close()
+  }
+})
+
+test('progress: replication_sync counts the pins that need a copy, on the daemon\'s listener and through mcp stdio', async () => {
+  // A daemon with a filesystem backend and min 2: every new pin needs one copy there.
+  const d = startDaemon({
+    config: {
+      'daemon.health_check_interval': '1',
+      'replication.min_replicas': '2',
+      'replication.max_replicas': '2',
+      'replication.check_interval': '3600',
+      'replication.enabled': 'false' // until the daemon's own first pass has gone by
+    }
+  })
+  try {
+    d.kit('backend', 'add', 'disk', '--type', 'filesystem', `path=${path.join(path.dirname(d.repo), 'flat')}`)
+    const until = async (what, fn) => {
+      for (let i = 0; i < 300; i++) { if (fn()) return; await sleep(100) }
+      assert.fail(`timed out waiting for ${what}`)
+    }
+    const replication = () => JSON.parse(d.kit('--json', 'replication', 'status'))
+    await until('the first pass', () => replication().last_check !== '')
+    d.kit('config', 'set', 'replication.enabled', 'true')
+    await until('replication on', () => replication().enabled === true)
+    await until('disk healthy', () => spawnSync(IPFS_KIT, ['health', 'check', 'disk'], { env: d.env }).status === 0)
+    const clients = [['listener', new Client1({ name: 'p', version: '1' }), new Http1(new URL(`${d.mcp}/mcp`))],
+      ['stdio', new Client1({ name: 'p', version: '1' }), new Stdio1({ command: IPFS_KIT, args: stdioArgs(d.repo), stderr: 'inherit' })]]
+    for (const [label, client, transport] of clients) {
+      const pins = 25
+      const files = []
+      mkdirSync(path.join(path.dirname(d.repo), label))
+      for (let i = 0; i < pins; i++) {
+        files.push(path.join(path.dirname(d.repo), label, `${i}.txt`))
+        writeFileSync(files.at(-1), `${label} ${i}\n`)
+      }
+      d.kit('add', '-q', ...files)
+      await client.connect(transport)
+      const seen = []
+      const r = await client.callTool({ name: 'replication_sync', arguments: {} }, undefined, { onprogress: (p) => seen.push(p) })
+      assert.equal(r.isError, false, r.content[0].text)
+      assert.equal(r.structuredContent.result.checked, pins, `${label}: the new pins needed work`)
+      assert.equal(r.structuredContent.result.under_replicated, 0)
+      assert.ok(seen.length >= 3, `${label}: started, the first pin, the last: ${JSON.stringify(seen)}`)
+      assert.equal(seen[0].progress, 0)
+      for (let i = 1; i < seen.length; i++) {
+        assert.ok(seen[i].progress > seen[i - 1].progress, `${label}: increasing`)
+        assert.equal(seen[i].total, pins, `${label}: the total is the pins that needed work`)
+      }
+      assert.equal(seen.at(-1).progress, pins)
+      assert.match(seen.at(-1).message, new RegExp(`${pins} of ${pins} pins`))
+      await client.close()
+    }
+  } finally {
+    d.stop()
   }
 })
 

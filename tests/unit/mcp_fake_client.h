@@ -177,7 +177,7 @@ class FakeClient : public api::Client {
   }
   Result<json> set_backend_running(const std::string&, bool) override { return need_daemon(); }
   Result<json> replication_status() override { return need_daemon(); }
-  Result<json> replication_sync(const CancelToken*) override { return need_daemon(); }
+  Result<json> replication_sync(const api::ReplicationSyncRequest&) override { return need_daemon(); }
   Result<json> replication_status_of(const Cid&) override { return need_daemon(); }
   Result<json> route_suggest(uint64_t) override { return need_daemon(); }
   Result<json> route_optimize(const std::vector<Cid>&, bool, const CancelToken*) override { return need_daemon(); }

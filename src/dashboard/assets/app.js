@@ -455,7 +455,10 @@
     if (s.state === 'running') {
       bar.hidden = false;
       button.disabled = true;
-      const tickSync = () => { status.textContent = `Syncing… ${duration((Date.now() - s.started) / 1000)}`; };
+      const p = s.progress;
+      if (p && p.pins_total > 0) { bar.max = p.pins_total; bar.value = p.pins_done; } else bar.removeAttribute('value');
+      const pins = p && p.pins_total > 0 ? `, ${count(p.pins_done)}/${count(p.pins_total)} pins` : '';
+      const tickSync = () => { status.textContent = `Syncing… ${duration((Date.now() - s.started) / 1000)}${pins}`; };
       tickSync();
       syncTimer = setInterval(tickSync, 1000);
       return;
