@@ -434,7 +434,7 @@ test('progress: replication_sync counts the pins that need a copy, on the daemon
       assert.equal(r.isError, false, r.content[0].text)
       assert.equal(r.structuredContent.result.checked, pins, `${label}: the new pins needed work`)
       assert.equal(r.structuredContent.result.under_replicated, 0)
-      assert.ok(seen.length >= 3, `${label}: started, the first pin, the last: ${JSON.stringify(seen)}`)
+      assert.ok(seen.length >= 2, `${label}: started, then pins (the server sends ~20 a second): ${JSON.stringify(seen)}`)
       assert.equal(seen[0].progress, 0)
       for (let i = 1; i < seen.length; i++) {
         assert.ok(seen[i].progress > seen[i - 1].progress, `${label}: increasing`)

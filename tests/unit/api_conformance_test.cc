@@ -527,6 +527,70 @@ TEST(RemoteClient, MalformedRepliesAreCorruptionNotCrashes) {
   server.stop(1);
 }
 
+// The daemon's streamed replies (POST /replication/sync?progress=true,
+// /backends/NAME/restore): lines dispatched by key, then the summary, the
+// error line's error, or a clear error when the reply is cut or garbled.
+TEST(RemoteClient, StreamedRepliesEndWithTheSummaryOrTheError) {
+  http::Server server("ndjson", http::Limits{});
+  http::Route r;
+  r.method = "POST";
+  r.path = "/";
+  r.prefix = true;
+  r.inline_handler = [](const http::Request& req) {
+    std::string body;
+    if (req.path == "/replication/sync" && req.param("progress") == std::optional<std::string>("true"))
+      body = "{\"progress\":{\"pins_done\":1,\"pins_total\":2}}\n{\"newer\":{}}\n"
+             "{\"progress\":{\"pins_done\":2,\"pins_total\":2}}\n{\"summary\":{\"checked\":2}}\n";
+    else if (req.path == "/backends/failing/restore")
+      body = "{\"pin\":{\"cid\":\"x\"}}\n{\"error\":\"disk full\",\"code\":\"io_error\"}\n";
+    else if (req.path == "/backends/cut/restore")
+      body = "{\"progress\":{\"pins_done\":0}}\n";
+    else if (req.path == "/backends/garbled/restore")
+      body = "{\"pin\":{}}\n[1,2\n";
+    else if (req.path == "/backends/refused/restore")
+      return http::Response::json(400, "{\"error\":\"dry_run must be true or false\",\"code\":\"invalid_argument\"}\n");
+    else
+      return http::Response::json(404, "{\"error\":\"no such endpoint\",\"code\":\"not_found\"}\n");
+    return http::Response::text(200, body, "application/x-ndjson");
+  };
+  server.add_route(std::move(r));
+  ASSERT_TRUE(server.listen("127.0.0.1:0"));
+  server.start(1, 1);
+  api::RemoteClient client(api::RemoteEndpoints{server.address(), server.address(), ""});
+
+  std::vector<uint64_t> done;
+  api::ReplicationSyncRequest sync;
+  sync.on_progress = [&](const nlohmann::json& p) { done.push_back(p["pins_done"].get<uint64_t>()); };
+  auto report = client.replication_sync(sync);
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_EQ((*report)["checked"], 2);
+  EXPECT_EQ(done, (std::vector<uint64_t>{1, 2}));
+
+  // Cancelled: the call stops at the first line it reads.
+  CancelToken cancel;
+  cancel.cancel();
+  sync.cancel = &cancel;
+  done.clear();
+  EXPECT_EQ(client.replication_sync(sync).error().code(), Code::kCancelled);
+  EXPECT_EQ(done.size(), 1u);
+
+  int pins = 0;
+  api::BackendRestoreRequest restore;
+  restore.on_pin = [&](const nlohmann::json&) { ++pins; };
+  auto failed = client.backend_restore("failing", restore);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code(), Code::kIOError);
+  EXPECT_EQ(failed.error().message(), "disk full");
+  EXPECT_EQ(pins, 1);
+  auto cut = client.backend_restore("cut", restore);
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().code(), Code::kIOError);
+  EXPECT_NE(cut.error().message().find("without a summary"), std::string::npos) << cut.error().message();
+  EXPECT_EQ(client.backend_restore("garbled", restore).error().code(), Code::kCorruption);
+  EXPECT_EQ(client.backend_restore("refused", restore).error().code(), Code::kInvalidArgument);
+  server.stop(1);
+}
+
 TEST(RemoteClient, NoDaemonIsUnavailable) {
   api::RemoteClient client(api::RemoteEndpoints{"127.0.0.1:1", "127.0.0.1:1", ""});
   EXPECT_EQ(client.health().error().code(), Code::kUnavailable);
