@@ -21,6 +21,8 @@ TEST_PACKAGES=(
   awscli  # the S3 reference client (tests/interop/backends.test.mjs, bench/backends.sh)
   # operations checks: units, packaging, completions, man page, containers, compose and manifests
   systemd man-db zsh shellcheck yamllint docker-compose util-linux
+  # `script` (a terminal for tests/cli/sync_progress.sh's progress bar; essential, listed for clarity)
+  bsdutils
   # the FUSE mount's tests: fusermount3, getfattr, rsync
   fuse3 attr rsync
   # the dashboard's browser tests
