@@ -136,6 +136,7 @@ bool Reconciler::follow_copy(const Cid& cid, const std::string& backend, int att
                            ".gateway to one of its gateways); the copy does not count",
                        report, report_mu);
   auto v = (*b)->verify(cid, cancel);
+  if (!v && v.error().code() == Code::kCancelled) return true;  // as in push_copy
   if (!v) return copy_failed(cid, backend, attempts, "reading the pinned copy back failed: " + v.error().message(), report, report_mu);
   if (!v->ok())
     return copy_failed(cid, backend, attempts,
@@ -159,6 +160,10 @@ bool Reconciler::push_copy(const Cid& cid, const std::string& backend, int attem
   o.cid = cid;
   o.verify = true;
   auto receipt = registry_.push(backend, o, cancel);
+  // A pass cancelled mid-copy (sync's caller left, the daemon stops) is not
+  // the copy's failure: the row stays `pinning`, and the next pass resumes it
+  // without a retry backoff.
+  if (!receipt && receipt.error().code() == Code::kCancelled) return true;
   if (!receipt) {
     // Name the backend and the step when the backend's own message does not
     // ("car: varint too long" alone says nothing of where).
@@ -244,6 +249,7 @@ void Reconciler::work_on(const Settings& s, const Backends& b, const PinToCheck&
       // the local copy is checked again from scratch.
       if (heal_local(b, pin.cid, *rows, report, report_mu, cancel)) v = verify_on(kLocalBackend, pin.cid, cancel);
     }
+    if (!v && v.error().code() == Code::kCancelled) return;  // the pass stops; nothing is the copy's fault
     const int64_t now = unix_seconds_now();
     if (v && v->ok()) {
       (void)index_.adopt_local(pin.cid, backends::kReadBack, now, v->blocks, v->bytes, now);
