@@ -15,17 +15,8 @@ http::Response error_response(const Error& e) {
   return json_response(http_status(e.code()), {{"error", e.message()}, {"code", std::string(code_name(e.code()))}});
 }
 
-// Answers on a worker thread: for calls that wait on a remote service.
-http::Response on_worker(std::function<http::Response()> fn) {
-  http::Response r;
-  r.stream = [fn = std::move(fn)](http::Exchange& ex) {
-    http::Response res = fn();
-    std::vector<std::pair<std::string, std::string>> headers = res.headers;
-    if (headers.empty()) headers.emplace_back("Content-Type", "application/json");
-    if (ex.begin(res.status, headers, res.body.size())) (void)ex.write(as_bytes(res.body));
-  };
-  return r;
-}
+// Calls that wait on a remote service answer on a worker thread.
+http::Response on_worker(std::function<http::Response()> fn) { return http::Response::on_worker(std::move(fn)); }
 
 void add(http::Server& server, const char* method, const char* path, bool prefix, http::InlineFn fn) {
   http::Route r;

@@ -124,7 +124,7 @@ void register_api_routes(http::Server& server, Service& s) {
       if (!cid) return error_response(Error(Code::kInvalidArgument, "invalid CID \"" + *c + "\": " + cid.error().message()));
       return reply(s.replication_status_of(*cid));
     }
-    return reply(s.replication_status());
+    return http::Response::on_worker([&s] { return reply(s.replication_status()); });  // a scan of the index
   });
   add(server, "GET", "/route/suggest", false, [&s](const http::Request& req) {
     uint64_t size = 0;
@@ -135,7 +135,7 @@ void register_api_routes(http::Server& server, Service& s) {
       if (v->empty() || *end != '\0' || errno != 0 || (*v)[0] == '-')
         return error_response(Error(Code::kInvalidArgument, "size must be a number of bytes, got \"" + *v + "\""));
     }
-    return reply(s.route_suggest(size));
+    return http::Response::on_worker([&s, size] { return reply(s.route_suggest(size)); });  // asks each backend's free space
   });
   add(server, "POST", "/route/optimize", false, [&s](const http::Request& req) {
     auto j = nlohmann::json::parse(req.body.empty() ? std::string("{}") : req.body, nullptr, false);
@@ -149,7 +149,8 @@ void register_api_routes(http::Server& server, Service& s) {
       if (!cid) return error_response(Error(Code::kInvalidArgument, "invalid CID \"" + c.get<std::string>() + "\""));
       cids.push_back(*cid);
     }
-    return reply(s.route_optimize(cids, j.value("apply", false), nullptr));
+    return http::Response::on_worker(
+        [&s, cids, apply = j.value("apply", false)] { return reply(s.route_optimize(cids, apply, nullptr)); });
   });
   // POST /replication/sync: the pass's report when it ends. With
   // ?progress=true, JSON lines as it goes ({"progress": {"pins_done",
@@ -158,7 +159,8 @@ void register_api_routes(http::Server& server, Service& s) {
   add(server, "POST", "/replication/sync", false, [&s](const http::Request& req) {
     auto progress = bool_param(req, "progress", false);
     if (!progress) return error_response(progress.error());
-    if (!*progress) return reply(s.replication_sync(api::ReplicationSyncRequest{}));
+    // A pass takes seconds to hours: never on the listener's one I/O thread.
+    if (!*progress) return http::Response::on_worker([&s] { return reply(s.replication_sync(api::ReplicationSyncRequest{})); });
     return ndjson_reply([&s](const EmitFn& emit, const CancelToken& cancel) {
       api::ReplicationSyncRequest request;
       request.cancel = &cancel;

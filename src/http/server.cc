@@ -55,6 +55,17 @@ Response Response::text(int status, std::string body, std::string type) {
   return r;
 }
 
+Response Response::on_worker(std::function<Response()> fn) {
+  Response r;
+  r.stream = [fn = std::move(fn)](Exchange& ex) {
+    Response res = fn();
+    std::vector<std::pair<std::string, std::string>> headers = res.headers;
+    if (headers.empty()) headers.emplace_back("Content-Type", "application/json");
+    if (ex.begin(res.status, headers, res.body.size())) (void)ex.write(as_bytes(res.body));
+  };
+  return r;
+}
+
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());

@@ -98,6 +98,11 @@ struct Response {
 
   static Response text(int status, std::string body, std::string type = "text/plain; charset=utf-8");
   static Response json(int status, std::string body) { return text(status, std::move(body), "application/json"); }
+  // For an inline route whose answer waits on slow work (a replication pass,
+  // a remote service): `fn` runs on a worker thread and its response (status,
+  // headers, body; default type JSON) is sent as it is, so that the
+  // listener's I/O thread keeps serving other requests meanwhile.
+  static Response on_worker(std::function<Response()> fn);
 };
 
 // A request being served on a worker thread: read the body as a stream,

@@ -65,6 +65,15 @@ struct Reconciler::Backends {
 Reconciler::Reconciler(core::Node& node, backends::Registry& registry)
     : node_(node), registry_(registry), index_(node.repo().db()) {}
 
+Status Reconciler::ensure_schema() {
+  // Creating it is a write transaction (BEGIN IMMEDIATE): a read such as
+  // status() must not queue behind the pass's writes for it every time.
+  if (schema_ready_.load()) return {};
+  TRY_STATUS(ReplicaIndex::create_schema(node_.repo().db()));
+  schema_ready_ = true;
+  return {};
+}
+
 Reconciler::Backends Reconciler::snapshot(const Settings& s, int64_t now, bool with_usage) {
   Backends out;
   (void)now;
@@ -375,7 +384,7 @@ Result<PassReport> Reconciler::pass(const Settings& s, const std::function<void(
   PassReport report;
   std::mutex report_mu;
   report.started = unix_seconds_now();
-  TRY_STATUS(ReplicaIndex::create_schema(node_.repo().db()));
+  TRY_STATUS(ensure_schema());
   const Backends b = snapshot(s, report.started, true);
 
   // 1. Removals. The pins_released trigger marks a removed pin's copies in
@@ -473,7 +482,7 @@ Result<uint64_t> Reconciler::under_replicated(const Settings& s, const Backends&
 }
 
 Result<json> Reconciler::status(const Settings& s) {
-  TRY_STATUS(ReplicaIndex::create_schema(node_.repo().db()));
+  TRY_STATUS(ensure_schema());
   const Backends b = snapshot(s, unix_seconds_now(), false);
   json backends = json::object();
   for (const auto& c : b.candidates) {
@@ -515,7 +524,7 @@ Result<json> Reconciler::status(const Settings& s) {
 }
 
 Result<json> Reconciler::status_of(const Settings& s, const Cid& cid) {
-  TRY_STATUS(ReplicaIndex::create_schema(node_.repo().db()));
+  TRY_STATUS(ensure_schema());
   Policy p = TRY(index_.policy_of(cid, s.min, s.max));
   const Backends b = snapshot(s, unix_seconds_now(), false);
   json replicas = json::array();
@@ -551,7 +560,7 @@ Result<json> Reconciler::suggest(const Settings& s, uint64_t size) {
 }
 
 Result<json> Reconciler::optimize(const Settings& s, const std::vector<Cid>& cids, bool apply, const CancelToken* cancel) {
-  TRY_STATUS(ReplicaIndex::create_schema(node_.repo().db()));
+  TRY_STATUS(ensure_schema());
   std::unique_lock pass_lock(pass_mu_, std::defer_lock);
   if (apply) pass_lock.lock();  // moves are made one pass at a time
   const int64_t now = unix_seconds_now();

@@ -132,8 +132,13 @@ class Reconciler {
   void sample_verify(const Settings& s, const Backends& b, PassReport& report, std::mutex& report_mu,
                      const CancelToken* cancel);
 
+  // The index's tables, created once per Reconciler (the daemon creates them
+  // at start; this covers a repository whose tables went missing before).
+  Status ensure_schema();
+
   core::Node& node_;
   backends::Registry& registry_;
+  std::atomic<bool> schema_ready_{false};
   ReplicaIndex index_;
   std::mutex pass_mu_;
   std::mutex last_mu_;
