@@ -16,12 +16,6 @@ for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0
 "$K" config set daemon.health_check_interval 1 > /dev/null
 "$K" config set daemon.health_check_timeout 2 > /dev/null
 state() { python3 -c "import json; print(json.load(open('$IPFS_KIT_PATH/daemon.json'))['$1'])"; }
-field() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
-wait_for() {  # wait_for SECONDS COMMAND...: until the command succeeds
-  local n=$(($1 * 10)); shift
-  for _ in $(seq "$n"); do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
-}
 
 # ---- configuration ----
 "$K" backend add x --type tape > out.txt 2>&1; expect_eq "unknown type refused" 2 $?

@@ -19,7 +19,6 @@ new_tmp
 cd "$TMP" || exit 1
 MAIN="$TMP/repo"
 trap 'IPFS_KIT_PATH="$MAIN" "$K" daemon stop > /dev/null 2>&1; IPFS_KIT_PATH="$TMP/fresh" "$K" daemon stop > /dev/null 2>&1; rm -rf "$TMP"' EXIT
-field() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 state() { python3 -c "import json; print(json.load(open('$IPFS_KIT_PATH/daemon.json'))['$1'])"; }
 # Flatfs path of a block under DIR (next-to-last/2), from its CIDv0/v1 text.
 flatfs_file() {

@@ -17,6 +17,16 @@ finish() {
   [ "$FAILURES" -eq 0 ]
 }
 
+# field EXPR: EXPR (Python, over the JSON document on stdin as j), printed.
+field() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+
+# wait_for SECONDS COMMAND...: until the command succeeds
+wait_for() {
+  local n=$(($1 * 10)); shift
+  for _ in $(seq "$n"); do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+
 new_tmp() {
   TMP=$(mktemp -d /tmp/ipfskit-cli-XXXXXX)
   trap 'rm -rf "$TMP"' EXIT

@@ -20,13 +20,7 @@ cd "$TMP" || exit 1
 MAIN="$TMP/repo"
 OTHER="$TMP/other"
 trap 'IPFS_KIT_PATH="$OTHER" "$K" daemon stop > /dev/null 2>&1; IPFS_KIT_PATH="$MAIN" "$K" daemon stop > /dev/null 2>&1; rm -rf "$TMP"' EXIT
-field() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 state() { python3 -c "import json; print(json.load(open('$1/daemon.json'))['$2'])"; }
-wait_for() {  # wait_for SECONDS COMMAND...: until the command succeeds
-  local n=$(($1 * 10)); shift
-  for _ in $(seq "$n"); do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
-}
 quiet_ports() { for k in api rpc gateway mcp; do "$K" config set daemon.${k}_address 127.0.0.1:0 > /dev/null; done; }
 
 # ---- the backend daemon (another ipfs-kit, spoken to over Kubo's RPC) ----

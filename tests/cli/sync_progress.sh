@@ -16,13 +16,7 @@ T=$(realpath "$2")
 new_tmp
 cd "$TMP" || exit 1
 trap '"$K" daemon stop > /dev/null 2>&1; rm -rf "$TMP"' EXIT
-field() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 state() { python3 -c "import json; print(json.load(open('$IPFS_KIT_PATH/daemon.json'))['$1'])"; }
-wait_for() {  # wait_for SECONDS COMMAND...: until the command succeeds
-  local n=$(($1 * 10)); shift
-  for _ in $(seq "$n"); do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
-}
 PINS=30
 round=0
 add_work() {  # PINS new pins, each needing a copy on disk
